@@ -1,0 +1,170 @@
+"""The vanilla (Elman) recurrent network, forward and backward.
+
+    h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)
+
+Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
+A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
+``(T, B, D)`` with ``X[t]`` the input at step ``t``. Weights are stored as in the
+equation (rows are outputs): ``W_x`` is ``(H, D)``, ``W_h`` is ``(H, H)``, ``b_h`` is ``(H,)``.
+Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no reshaping.
+
+The cell functions are written to read like the equations; the sequence functions are
+the fast path (all input projections in one matrix product, a lean loop over time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import (
+    as_float_array,
+    require_cache,
+    require_params,
+    require_same_shape,
+    require_sequence,
+    require_shape,
+    require_vector_batch,
+    require_matrix,
+)
+
+PARAM_NAMES = ("W_x", "W_h", "b_h")
+
+
+def _rnn_params(params, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p = require_params(params, PARAM_NAMES, where=where)
+    W_x, W_h, b_h = p["W_x"], p["W_h"], p["b_h"]
+    require_matrix('params["W_x"]', W_x)
+    H = W_x.shape[0]
+    require_shape('params["W_h"]', W_h, (H, H))
+    require_shape('params["b_h"]', b_h, (H,))
+    return W_x, W_h, b_h
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def rnn_cell_forward(x_t, h_prev, params):
+    """One step of the recurrence.
+
+    Parameters
+    ----------
+    x_t : (D,) or (B, D) input at step t.
+    h_prev : (H,) or (B, H) hidden state h_{t-1}; same batch shape as ``x_t``.
+    params : dict with ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,). Other keys are ignored.
+
+    Returns
+    -------
+    h_t : (H,) or (B, H) the new hidden state.
+    cache : dict of what :func:`rnn_cell_backward` needs.
+    """
+    W_x, W_h, b_h = _rnn_params(params, "rnn_cell_forward")
+    H, D = W_x.shape
+    x_t = as_float_array("x_t", x_t)
+    h_prev = as_float_array("h_prev", h_prev)
+    require_vector_batch("x_t", x_t, D, against=f"W_x is {W_x.shape}")
+    require_vector_batch("h_prev", h_prev, H, against=f"W_h is {W_h.shape}", batch=x_t.shape[:-1])
+
+    h_t = np.tanh(h_prev @ W_h.T + x_t @ W_x.T + b_h)
+    cache = {"x_t": x_t, "h_prev": h_prev, "h_t": h_t, "W_x": W_x, "W_h": W_h}
+    return h_t, cache
+
+
+def rnn_cell_backward(dh_t, cache):
+    """Backward pass of one step.
+
+    Parameters
+    ----------
+    dh_t : (H,) or (B, H) gradient of the loss with respect to ``h_t``.
+    cache : the cache returned by :func:`rnn_cell_forward`.
+
+    Returns
+    -------
+    dx_t : like ``x_t``; dh_prev : like ``h_prev``;
+    grads : dict with ``W_x``, ``W_h``, ``b_h`` (gradients, shaped like the parameters).
+    """
+    require_cache(cache, ("x_t", "h_prev", "h_t", "W_x", "W_h"), made_by="rnn_cell_forward")
+    x_t, h_prev, h_t = cache["x_t"], cache["h_prev"], cache["h_t"]
+    W_x, W_h = cache["W_x"], cache["W_h"]
+    dh_t = as_float_array("dh_t", dh_t)
+    require_same_shape("dh_t", dh_t, h_t.shape, like="h_t")
+
+    da = dh_t * (1.0 - h_t**2)  # through tanh: d tanh(a) / da = 1 - tanh(a)^2
+    dx_t = da @ W_x
+    dh_prev = da @ W_h
+    grads = {
+        "W_x": _flat(da).T @ _flat(x_t),
+        "W_h": _flat(da).T @ _flat(h_prev),
+        "b_h": _flat(da).sum(axis=0),
+    }
+    return dx_t, dh_prev, grads
+
+
+def rnn_forward(X, h0, params):
+    """Run the recurrence over a whole sequence.
+
+    Parameters
+    ----------
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    h0 : (H,) or (B, H) initial hidden state.
+    params : dict with ``W_x``, ``W_h``, ``b_h``.
+
+    Returns
+    -------
+    hs : (T, H) or (T, B, H); ``hs[t]`` is the state after reading ``X[t]``.
+    cache : dict of what :func:`rnn_backward` needs.
+    """
+    W_x, W_h, b_h = _rnn_params(params, "rnn_forward")
+    H, D = W_x.shape
+    X = as_float_array("X", X)
+    h0 = as_float_array("h0", h0)
+    require_sequence("X", X, D, against=f"W_x is {W_x.shape}")
+    require_vector_batch("h0", h0, H, against=f"W_h is {W_h.shape}", batch=X.shape[1:-1])
+
+    T = X.shape[0]
+    projected = X @ W_x.T + b_h  # every input projection in one product: (T, ..., H)
+    hs = np.empty(projected.shape, dtype=np.result_type(projected, h0, W_h))
+    W_h_T = W_h.T
+    h = h0
+    for t in range(T):
+        h = np.tanh(projected[t] + h @ W_h_T)
+        hs[t] = h
+    cache = {"X": X, "h0": h0, "hs": hs, "W_x": W_x, "W_h": W_h}
+    return hs, cache
+
+
+def rnn_backward(dhs, cache):
+    """Backpropagation through time over the whole sequence.
+
+    Parameters
+    ----------
+    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+        (only the direct contribution; the path through later steps is added here).
+    cache : the cache returned by :func:`rnn_forward`.
+
+    Returns
+    -------
+    dX : like ``X``; dh0 : like ``h0``;
+    grads : dict with ``W_x``, ``W_h``, ``b_h``, each summed over all time steps.
+    """
+    require_cache(cache, ("X", "h0", "hs", "W_x", "W_h"), made_by="rnn_forward")
+    X, h0, hs, W_x, W_h = (cache[k] for k in ("X", "h0", "hs", "W_x", "W_h"))
+    dhs = as_float_array("dhs", dhs)
+    require_same_shape("dhs", dhs, hs.shape, like="hs")
+
+    T = X.shape[0]
+    das = np.empty_like(hs)
+    dh_next = np.zeros_like(h0, dtype=das.dtype)
+    for t in range(T - 1, -1, -1):
+        dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
+        das[t] = dh * (1.0 - hs[t] ** 2)
+        dh_next = das[t] @ W_h
+    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
+    dX = das @ W_x
+    grads = {
+        "W_x": _flat(das).T @ _flat(X),
+        "W_h": _flat(das).T @ _flat(h_prevs),
+        "b_h": _flat(das).sum(axis=0),
+    }
+    return dX, dh_next, grads
