@@ -1,0 +1,22 @@
+"""Feedback checks called by the exercises' test cells.
+
+Each check runs a learner's function, raises :class:`FeedbackError` with a message that
+names the mistake, and prints a line starting with a check mark when everything is right.
+``hidden=True`` draws fresh random sizes and values, so a hard-coded answer fails.
+"""
+
+from ._core import FeedbackError
+from .rnn import (
+    check_rnn_cell_forward_shapes,
+    check_rnn_cell_forward_values,
+    check_rnn_forward_shapes,
+    check_rnn_forward_values,
+)
+
+__all__ = [
+    "FeedbackError",
+    "check_rnn_cell_forward_shapes",
+    "check_rnn_cell_forward_values",
+    "check_rnn_forward_shapes",
+    "check_rnn_forward_values",
+]

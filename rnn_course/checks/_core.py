@@ -1,0 +1,174 @@
+"""Machinery shared by the feedback checks that exercise test cells call.
+
+A check runs the learner's function on inputs chosen so that a wrong answer can be
+diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
+(a shape and which axis, a missing term, NaN, a mutated input, a call to the reference
+implementation). The learner sees the message, never the test code.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import sys
+from collections.abc import Callable, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+
+#: Modules holding the reference implementations that a learner must not call.
+REFERENCE_MODULES = ("rnn_course.rnn", "rnn_course.lstm", "rnn_course.gru")
+
+#: Tolerances for comparing a learner's float64 result with the reference.
+RTOL, ATOL = 1e-6, 1e-8
+
+
+class FeedbackError(AssertionError):
+    """A learner's function gave a wrong answer; the message says what is wrong."""
+
+
+def _reference_files() -> frozenset[str]:
+    files = set()
+    for name in REFERENCE_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            files.add(spec.origin)
+    return frozenset(files)
+
+
+@contextmanager
+def _watch_reference_calls(calls: list[str]):
+    """Record the names of reference functions called inside the block."""
+    files = _reference_files()
+    previous = sys.getprofile()
+
+    def profiler(frame, event, arg):
+        if event == "call" and frame.f_code.co_filename in files:
+            calls.append(frame.f_code.co_name)
+
+    sys.setprofile(profiler)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
+def describe(shape_by_name: Mapping[str, tuple]) -> str:
+    return ", ".join(f"{name} of shape {tuple(shape)}" for name, shape in shape_by_name.items())
+
+
+def call_learner(fn: Callable, name: str, args: Mapping[str, object]):
+    """Call ``fn(*args.values())`` as the learner wrote it, and check how it behaved.
+
+    Raises :class:`FeedbackError` if the function is not callable, raises an unexpected
+    exception (``NotImplementedError`` passes through unchanged, so an unanswered exercise
+    shows as unanswered), calls the reference implementation, or changes its inputs.
+    """
+    if not callable(fn):
+        raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}")
+    snapshot = copy.deepcopy(dict(args))
+    calls: list[str] = []
+    shapes = {k: np.shape(v) for k, v in args.items() if not isinstance(v, Mapping)}
+    try:
+        with _watch_reference_calls(calls):
+            result = fn(*args.values())
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        hint = ""
+        if isinstance(exc, ValueError) and ("matmul" in str(exc) or "broadcast" in str(exc)):
+            hint = (
+                "\nHint: weights are stored as in the equations, rows are outputs (W_x is (H, D)), "
+                "so a weight multiplies a row vector from the right, transposed: x_t @ W_x.T."
+            )
+        raise FeedbackError(
+            f"{name} raised {type(exc).__name__}: {exc}\n"
+            f"It was called with {describe(shapes)}.{hint}"
+        ) from exc
+    if calls:
+        raise FeedbackError(
+            f"{name} calls the course's reference implementation ({calls[0]} from rnn_course). "
+            f"Write the computation yourself with NumPy: delegating earns no points."
+        )
+    for key, before in snapshot.items():
+        after = args[key]
+        if isinstance(before, Mapping):
+            if set(after) != set(before):
+                raise FeedbackError(f"{name} added or removed keys of {key}: leave its inputs unchanged")
+            for k in before:
+                if not np.array_equal(np.asarray(after[k]), np.asarray(before[k])):
+                    raise FeedbackError(
+                        f'{name} changed {key}["{k}"] in place: compute new arrays instead of '
+                        f"modifying its inputs"
+                    )
+        elif not np.array_equal(np.asarray(after), np.asarray(before)):
+            raise FeedbackError(
+                f"{name} changed its input {key} in place (for example with += or [...] =): "
+                f"compute a new array instead"
+            )
+    return result
+
+
+def unpack_pair(result, name: str, first: str, second: str = "cache"):
+    """Check that ``result`` is a pair ``(first, second)`` and return it."""
+    if isinstance(result, np.ndarray):
+        raise FeedbackError(
+            f"{name} returned a single array; it must return a pair ({first}, {second}), "
+            f"e.g. `return {first}, {second}`"
+        )
+    if not isinstance(result, tuple) or len(result) != 2:
+        got = "None (is a `return` missing?)" if result is None else repr(type(result).__name__)
+        if isinstance(result, tuple):
+            got = f"a tuple of {len(result)} values"
+        raise FeedbackError(f"{name} must return a pair ({first}, {second}); it returned {got}")
+    return result
+
+
+def as_result_array(value, name: str, what: str) -> np.ndarray:
+    if value is None:
+        raise FeedbackError(f"{name} returned None for {what}: is a `return` or an assignment missing?")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FeedbackError(
+            f"{name} returned {type(value).__name__} for {what}; expected a NumPy array of numbers"
+        ) from None
+    if not np.all(np.isfinite(array)):
+        raise FeedbackError(f"{name} returned {what} containing NaN or infinite values")
+    return array
+
+
+def shape_hint(got: tuple, expected: tuple) -> str:
+    if len(got) == len(expected) and sorted(got) == sorted(expected):
+        return " Two axes look swapped: multiply on the right by the transpose (x @ W.T)."
+    if len(got) < len(expected):
+        return " An axis is missing: keep the batch (and time) axes of the input."
+    if len(got) > len(expected):
+        return " There is an extra axis."
+    return ""
+
+
+def require_shape(got: np.ndarray, expected: tuple, name: str, what: str, context: str) -> None:
+    if got.shape != tuple(expected):
+        raise FeedbackError(
+            f"{name} returned {what} of shape {got.shape} for {context}; expected {tuple(expected)}."
+            + shape_hint(got.shape, tuple(expected))
+        )
+
+
+def close(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+def max_diff(a, b) -> float:
+    return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+def rng_for(hidden: bool, seed: int) -> np.random.Generator:
+    """Fixed inputs for visible checks; fresh random ones for hidden checks."""
+    return np.random.default_rng(None if hidden else seed)
+
+
+def passed(message: str) -> None:
+    print(f"\u2713 {message}")

@@ -1,0 +1,199 @@
+"""Feedback checks for the vanilla RNN forward pass (exercise ex01-recurrence)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..activations import sigmoid
+from ..rnn import rnn_cell_forward, rnn_forward
+from ._core import (
+    FeedbackError,
+    as_result_array,
+    call_learner,
+    close,
+    max_diff,
+    passed,
+    require_shape,
+    rng_for,
+    unpack_pair,
+)
+
+CELL = "rnn_cell_forward"
+SEQ = "rnn_forward"
+
+
+def _sizes(rng: np.random.Generator, hidden: bool) -> tuple[int, int, int, int]:
+    """(T, B, D, H) with D != H and B distinct from both, so a transposed weight or a
+    swapped axis shows up as a wrong shape rather than silently broadcasting."""
+    if not hidden:
+        return 4, 2, 3, 5
+    D = int(rng.integers(2, 6))
+    H = int(rng.choice([h for h in range(3, 8) if h != D]))
+    B = int(rng.choice([b for b in range(2, 7) if b not in (D, H)]))
+    T = int(rng.integers(3, 8))
+    return T, B, D, H
+
+
+def _params(rng, D: int, H: int) -> dict[str, np.ndarray]:
+    return {
+        "W_x": rng.normal(0, 0.6, (H, D)),
+        "W_h": rng.normal(0, 0.6, (H, H)),
+        "b_h": rng.normal(0, 0.5, H),
+    }
+
+
+def _cell(fn, x, h, params, context):
+    h_t, _ = unpack_pair(call_learner(fn, CELL, {"x_t": x, "h_prev": h, "params": params}), CELL, "h_t")
+    h_t = as_result_array(h_t, CELL, "h_t")
+    expected, _ = rnn_cell_forward(x, h, params)
+    require_shape(h_t, expected.shape, CELL, "h_t", context)
+    return h_t, expected
+
+
+def check_rnn_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
+    """h_t is (H,) for a single example (D,) and (B, H) for a batch (B, D)."""
+    rng = rng_for(hidden, 1)
+    _, B, D, H = _sizes(rng, hidden)
+    params = _params(rng, D, H)
+    _cell(fn, rng.normal(size=D), rng.normal(size=H), params, f"a single example x_t ({D},), h_prev ({H},)")
+    _cell(fn, rng.normal(size=(B, D)), rng.normal(size=(B, H)), params,
+          f"a batch x_t ({B}, {D}), h_prev ({B}, {H})")
+    passed(f"{CELL} returns h_t of shape (H,) for one example and (B, H) for a batch")
+
+
+def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
+    """Each term on its own, then all together, for one example and for a batch."""
+    rng = rng_for(hidden, 2)
+    _, B, D, H = _sizes(rng, hidden)
+    p = _params(rng, D, H)
+    zeros_b = {**p, "b_h": np.zeros(H)}
+    x, h = rng.normal(size=D), rng.normal(size=H)
+
+    # 1. Only the input term: h_prev = 0, b_h = 0.
+    got, want = _cell(fn, x, np.zeros(H), zeros_b, "x_t only (h_prev = 0, b_h = 0)")
+    if not close(got, want):
+        pre = p["W_x"] @ x
+        if close(got, pre):
+            raise FeedbackError(f"{CELL}: tanh is missing: h_t should be tanh(W_h h_prev + W_x x_t + b_h)")
+        if close(got, sigmoid(pre)):
+            raise FeedbackError(f"{CELL}: the activation should be tanh, not the sigmoid")
+        if close(got, np.zeros(H)):
+            raise FeedbackError(f"{CELL}: h_t does not depend on x_t: the W_x x_t term is missing")
+        raise FeedbackError(
+            f"{CELL}: with h_prev = 0 and b_h = 0, h_t should be tanh(W_x x_t); yours differs by up to "
+            f"{max_diff(got, want):.3g}. Check the input term W_x x_t (x_t @ W_x.T)."
+        )
+
+    # 2. Only the recurrent term: x_t = 0, b_h = 0.
+    got, want = _cell(fn, np.zeros(D), h, zeros_b, "h_prev only (x_t = 0, b_h = 0)")
+    if not close(got, want):
+        if close(got, np.zeros(H)):
+            raise FeedbackError(f"{CELL}: h_t does not depend on h_prev: the W_h h_prev term is missing")
+        if close(got, np.tanh(h @ p["W_h"])):
+            raise FeedbackError(f"{CELL}: W_h is applied transposed: W_h h_prev is h_prev @ W_h.T")
+        if close(got, np.tanh(h)):
+            raise FeedbackError(f"{CELL}: h_prev is added without being multiplied by W_h")
+        raise FeedbackError(
+            f"{CELL}: with x_t = 0 and b_h = 0, h_t should be tanh(W_h h_prev); yours differs by up to "
+            f"{max_diff(got, want):.3g}. Check the recurrent term W_h h_prev."
+        )
+
+    # 3. Only the bias: x_t = 0, h_prev = 0.
+    got, want = _cell(fn, np.zeros(D), np.zeros(H), p, "the bias only (x_t = 0, h_prev = 0)")
+    if not close(got, want):
+        if close(got, np.zeros(H)):
+            raise FeedbackError(f"{CELL}: the bias b_h is missing")
+        raise FeedbackError(
+            f"{CELL}: with x_t = 0 and h_prev = 0, h_t should be tanh(b_h); yours differs by up to "
+            f"{max_diff(got, want):.3g}. Check how b_h is added."
+        )
+
+    # 4. All terms together, single example and batch.
+    got, want = _cell(fn, x, h, p, "a single example")
+    if not close(got, want):
+        parts = np.tanh(p["W_x"] @ x) + np.tanh(p["W_h"] @ h) + np.tanh(p["b_h"])
+        if close(got, parts):
+            raise FeedbackError(f"{CELL}: apply tanh once, to the sum of the three terms, not to each term")
+        raise FeedbackError(
+            f"{CELL}: each term is right on its own but their combination differs by up to "
+            f"{max_diff(got, want):.3g}: h_t = tanh(W_h h_prev + W_x x_t + b_h)"
+        )
+    xb, hb = rng.normal(size=(B, D)), rng.normal(size=(B, H))
+    got, want = _cell(fn, xb, hb, p, f"a batch of {B}")
+    if not close(got, want):
+        raise FeedbackError(
+            f"{CELL}: right for one example but wrong for a batch (B, D) (differs by up to "
+            f"{max_diff(got, want):.3g}): each row of x_t and h_prev is one example"
+        )
+    passed(f"{CELL} gives the right values: input term, recurrent term, bias and tanh")
+
+
+def _seq(fn, X, h0, params, context):
+    hs, _ = unpack_pair(call_learner(fn, SEQ, {"X": X, "h0": h0, "params": params}), SEQ, "hs")
+    hs = as_result_array(hs, SEQ, "hs")
+    expected, _ = rnn_forward(X, h0, params)
+    T = X.shape[0]
+    if hs.shape == expected.shape[1:]:
+        raise FeedbackError(
+            f"{SEQ} returned a single state of shape {hs.shape} for {context}; return all {T} states, "
+            f"stacked as hs of shape {expected.shape}"
+        )
+    if hs.shape[0] == T + 1 and hs.shape[1:] == expected.shape[1:]:
+        raise FeedbackError(
+            f"{SEQ} returned {T + 1} states for {T} inputs: hs[t] is the state after reading X[t], "
+            f"so hs holds h_1 ... h_T and not h0"
+        )
+    require_shape(hs, expected.shape, SEQ, "hs", context)
+    return hs, expected
+
+
+def _diagnose_seq(got, want, X, h0, p) -> None:
+    if close(got, want):
+        return
+    T = X.shape[0]
+    if close(got[0], h0) and (T == 1 or close(got[1:], want[:-1])):
+        raise FeedbackError(f"{SEQ}: off by one step: hs[0] should be the state after reading X[0], not h0")
+    zero_start, _ = rnn_forward(X, np.zeros_like(h0), p)
+    if close(got, zero_start):
+        raise FeedbackError(f"{SEQ}: h0 is ignored: the first step must start from h0, not from zeros")
+    from_h0 = np.tanh(h0 @ p["W_h"].T + X @ p["W_x"].T + p["b_h"])
+    if T > 1 and close(got, from_h0):
+        raise FeedbackError(
+            f"{SEQ}: every step starts from h0: carry the new state forward, so that step t uses h_(t-1)"
+        )
+    if close(got[::-1], rnn_forward(X[::-1], h0, p)[0]):
+        raise FeedbackError(f"{SEQ}: the sequence is read backwards: step through X[0], X[1], ... in order")
+    bad = int(np.argmax([not close(g, w) for g, w in zip(got, want)]))
+    raise FeedbackError(
+        f"{SEQ}: hs[{bad}] is wrong (differs by up to {max_diff(got[bad], want[bad]):.3g}); "
+        f"hs[t] = tanh(W_h hs[t-1] + W_x X[t] + b_h) with hs[-1] meaning h0"
+    )
+
+
+def check_rnn_forward_shapes(fn, *, hidden: bool = False) -> None:
+    """hs is (T, H) for a sequence (T, D) and (T, B, H) for a batch of sequences (T, B, D)."""
+    rng = rng_for(hidden, 3)
+    T, B, D, H = _sizes(rng, hidden)
+    p = _params(rng, D, H)
+    _seq(fn, rng.normal(size=(T, D)), rng.normal(size=H), p, f"X of shape ({T}, {D}) and h0 ({H},)")
+    _seq(fn, rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), p,
+         f"X of shape ({T}, {B}, {D}) and h0 ({B}, {H})")
+    passed(f"{SEQ} returns hs of shape (T, H) for one sequence and (T, B, H) for a batch")
+
+
+def check_rnn_forward_values(fn, *, hidden: bool = False) -> None:
+    """A one-step sequence, then longer ones, single and batched."""
+    rng = rng_for(hidden, 4)
+    T, B, D, H = _sizes(rng, hidden)
+    p = _params(rng, D, H)
+    X1, h0 = rng.normal(size=(1, D)), rng.normal(size=H)
+    got, want = _seq(fn, X1, h0, p, "a sequence of one step")
+    _diagnose_seq(got, want, X1, h0, p)
+    X = rng.normal(size=(T, D))
+    got, want = _seq(fn, X, h0, p, f"a sequence of {T} steps")
+    _diagnose_seq(got, want, X, h0, p)
+    Xb, h0b = rng.normal(size=(T, B, D)), rng.normal(size=(B, H))
+    got, want = _seq(fn, Xb, h0b, p, f"a batch of {B} sequences")
+    if not close(got, want):
+        _diagnose_seq(got, want, Xb, h0b, p)
+    passed(f"{SEQ} carries the hidden state through time correctly")

@@ -1,0 +1,89 @@
+"""The output layer of the vanilla RNN, split so that the loss can be computed stably.
+
+    o_t = softmax(W_y h_t + b_y)
+
+:func:`output_forward` returns the logits ``W_y h_t + b_y``; the softmax is left to the
+loss (:func:`rnn_course.losses.softmax_cross_entropy` works on logits with log-sum-exp,
+which never overflows). :func:`output_probs` gives ``o_t`` itself, for sampling and plots.
+
+Shapes: H hidden size, O output size (classes). ``W_y`` is ``(O, H)`` and ``b_y`` is ``(O,)``,
+stored as in the equation. The layer works on any leading axes: one state ``(H,)``, a batch
+``(B, H)`` or a whole sequence ``(T, B, H)`` at once, since ``h @ W_y.T`` acts on the last axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, require_cache, require_matrix, require_params, require_same_shape, require_shape
+from .activations import softmax
+
+PARAM_NAMES = ("W_y", "b_y")
+
+
+def _require_last_axis(name: str, array: np.ndarray, size: int, *, against: str) -> None:
+    """Require ``(..., size)``: at least one axis, the last of length ``size``."""
+    if array.ndim < 1 or array.shape[-1] != size:
+        raise ValueError(f"{name} has shape {array.shape} but {against}: expected (..., {size})")
+
+
+def _output_params(params, where: str) -> tuple[np.ndarray, np.ndarray]:
+    p = require_params(params, PARAM_NAMES, where=where)
+    W_y, b_y = p["W_y"], p["b_y"]
+    require_matrix('params["W_y"]', W_y)
+    require_shape('params["b_y"]', b_y, (W_y.shape[0],))
+    return W_y, b_y
+
+
+def output_forward(hs, params):
+    """Logits of the output layer, ``W_y h + b_y``, for every hidden state at once.
+
+    Parameters
+    ----------
+    hs : (..., H) hidden states: ``(H,)``, ``(B, H)``, ``(T, H)`` or ``(T, B, H)``.
+    params : dict with ``W_y`` (O, H) and ``b_y`` (O,). Other keys are ignored.
+
+    Returns
+    -------
+    logits : (..., O) unnormalised scores; ``softmax(logits)`` is o_t.
+    cache : dict of what :func:`output_backward` needs.
+    """
+    W_y, b_y = _output_params(params, "output_forward")
+    hs = as_float_array("hs", hs)
+    _require_last_axis("hs", hs, W_y.shape[1], against=f"W_y is {W_y.shape}")
+
+    logits = hs @ W_y.T + b_y
+    cache = {"hs": hs, "W_y": W_y}
+    return logits, cache
+
+
+def output_backward(dlogits, cache):
+    """Backward pass of the output layer.
+
+    Parameters
+    ----------
+    dlogits : (..., O) gradient of the loss with respect to the logits.
+    cache : the cache returned by :func:`output_forward`.
+
+    Returns
+    -------
+    dhs : (..., H) gradient with respect to ``hs`` (feed it to ``rnn_backward``).
+    grads : dict with ``W_y`` (O, H) and ``b_y`` (O,), summed over every leading
+        (time and batch) axis, as the total loss is a sum over steps.
+    """
+    require_cache(cache, ("hs", "W_y"), made_by="output_forward")
+    hs, W_y = cache["hs"], cache["W_y"]
+    dlogits = as_float_array("dlogits", dlogits)
+    require_same_shape("dlogits", dlogits, (*hs.shape[:-1], W_y.shape[0]), like="logits")
+
+    dhs = dlogits @ W_y
+    flat_dlogits = dlogits.reshape(-1, W_y.shape[0])  # (N, O), N = product of leading axes
+    flat_hs = hs.reshape(-1, W_y.shape[1])  # (N, H)
+    grads = {"W_y": flat_dlogits.T @ flat_hs, "b_y": flat_dlogits.sum(axis=0)}
+    return dhs, grads
+
+
+def output_probs(hs, params):
+    """The outputs ``o_t = softmax(W_y h_t + b_y)``: (..., O) probabilities summing to 1."""
+    logits, _ = output_forward(hs, params)
+    return softmax(logits)

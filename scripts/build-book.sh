@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Build the HTML book from a fresh checkout, with everything it needs to read offline.
+#
+#   bash scripts/build-book.sh                  # -> _build/html/index.html
+#   BOOK_OUT=/tmp/book bash scripts/build-book.sh   # -> /tmp/book/_build/html/index.html
+#   bash scripts/build-book.sh --all            # extra arguments go to `jupyter-book build`
+#
+# Steps: the Python environment (scripts/setup.sh makes .venv), Node.js and npm (installed
+# with apt-get when missing and running as root), the pinned JavaScript from the npm
+# registry (`npm ci`), copied into book/_offline/, then `jupyter-book build -n -W --keep-going`.
+# Any Sphinx warning fails the build (non-zero exit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+# 1. Python: .venv with the course, Jupyter Book and friends.
+bash scripts/setup.sh
+VENV=${VENV:-.venv}
+
+# 2. Node.js and npm, only to fetch the offline JavaScript.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "build-book: installing Node.js and npm with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "build-book: npm is missing; install Node.js (18 or newer) and npm, then run this again" >&2
+    exit 1
+  fi
+fi
+
+# 3. The JavaScript the pages load (MathJax, require.js, the widget manager), at the
+#    versions pinned in package-lock.json. `npm ci` runs only when the lock file changed.
+stamp=node_modules/.rnn-course-lock
+want=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "build-book: npm ci (pinned MathJax, require.js, @jupyter-widgets/html-manager)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# 4. Copy what the pages need into book/_offline/ (git-ignored; listed in html_static_path,
+#    so it lands in _build/html/_static/).
+offline=book/_offline
+rm -rf "$offline"
+mkdir -p "$offline/mathjax" "$offline/requirejs" "$offline/html-manager"
+mj=node_modules/mathjax/es5
+cp "$mj/tex-chtml.js" "$offline/mathjax/"
+mkdir -p "$offline/mathjax/output"
+# the CommonHTML fonts, the TeX extensions MathJax loads on demand, its menu and a11y parts
+cp -r "$mj/output/chtml" "$offline/mathjax/output/"
+cp -r "$mj/input" "$mj/ui" "$mj/a11y" "$mj/adaptors" "$mj/sre" "$offline/mathjax/"
+cp node_modules/requirejs/require.js "$offline/requirejs/"
+hm=node_modules/@jupyter-widgets/html-manager/dist
+cp "$hm/embed-amd.js" "$offline/html-manager/"
+# fonts (Font Awesome) the widget bundle references next to itself
+find "$hm" -maxdepth 1 -type f \( -name '*.woff' -o -name '*.woff2' -o -name '*.ttf' \
+  -o -name '*.eot' -o -name '*.svg' \) -exec cp {} "$offline/html-manager/" \;
+
+# 5. Build. BOOK_OUT moves the _build folder elsewhere (tests build into a temp folder).
+args=(build . -n -W --keep-going)
+if [ -n "${BOOK_OUT:-}" ]; then
+  mkdir -p "$BOOK_OUT"
+  args+=(--path-output "$BOOK_OUT")
+  out=$(cd "$BOOK_OUT" && pwd)
+else
+  out=$root
+fi
+"$VENV/bin/jupyter-book" "${args[@]}" "$@"
+
+index="$out/_build/html/index.html"
+if [ ! -f "$index" ]; then
+  echo "build-book: the build finished but $index is missing" >&2
+  exit 1
+fi
+echo "build-book: open $index"

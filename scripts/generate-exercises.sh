@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Regenerate the student notebooks in exercises/ from the instructor notebooks in
+# solutions/ with `nbgrader generate_assignment` (solutions replaced by
+# `raise NotImplementedError()`, hidden tests removed, outputs cleared, cells locked).
+# exercises/ is never edited by hand: edit solutions/, run this, commit both.
+#
+#   bash scripts/generate-exercises.sh            # every assignment
+#   bash scripts/generate-exercises.sh ex01-recurrence   # just one
+#
+# Writes no gradebook (--no-db) and no other files in the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NBGRADER=${NBGRADER:-.venv/bin/nbgrader}
+if [ ! -x "$NBGRADER" ]; then NBGRADER=nbgrader; fi
+
+if [ "$#" -gt 0 ]; then
+  assignments=("$@")
+else
+  assignments=()
+  for dir in solutions/*/; do
+    assignments+=("$(basename "$dir")")
+  done
+  # Remove generated folders whose source is gone.
+  for dir in exercises/*/; do
+    [ -d "$dir" ] || continue
+    name=$(basename "$dir")
+    if [ ! -d "solutions/$name" ]; then
+      echo "generate-exercises: removing exercises/$name (no solutions/$name)"
+      rm -r -- "exercises/$name"
+    fi
+  done
+fi
+
+for name in "${assignments[@]}"; do
+  if [ ! -d "solutions/$name" ]; then
+    echo "generate-exercises: no such assignment: solutions/$name" >&2
+    exit 1
+  fi
+  "$NBGRADER" generate_assignment "$name" --force --no-db --log-level=ERROR
+  echo "generate-exercises: exercises/$name"
+done

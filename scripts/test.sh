@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install everything (the course, Jupyter, nbgrader, Jupyter Book, pytest, and PyTorch for
+# the cross-checks) into .venv, then run the whole test suite: unit tests, PyTorch
+# cross-checks, notebook execution, the exercise generation check, the grading pipeline
+# end to end and the book build. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_TORCH=1 bash scripts/setup.sh
+# The book build (tested below) needs Node for the offline MathJax and widget files.
+bash scripts/build-book.sh --assets-only
+exec .venv/bin/python -m pytest "$@"
