@@ -21,11 +21,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 
-stamp="$VENV/.rnn-course-installed"
-want="$(sha256sum pyproject.toml | cut -c1-16) $extras"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  exit 0
-fi
+# One stamp per set of extras; an install with torch also serves a request without it.
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp="$VENV/.rnn-course-installed-$extras"
+for done_stamp in "$stamp" "$VENV/.rnn-course-installed-test,torch"; do
+  if [ -f "$done_stamp" ] && [ "$(cat "$done_stamp")" = "$hash" ]; then
+    exit 0
+  fi
+done
 
 echo "setup: installing rnn-course[$extras] into $VENV (about a minute)"
 log=$(mktemp)
@@ -35,5 +38,5 @@ if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -e ".[$extras
   exit 1
 fi
 rm -f "$log"
-echo "$want" > "$stamp"
+echo "$hash" > "$stamp"
 echo "setup: done"

@@ -6,6 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_TORCH=1 bash scripts/setup.sh
-# The book build (tested below) needs Node for the offline MathJax and widget files.
-bash scripts/build-book.sh --assets-only
 exec .venv/bin/python -m pytest "$@"

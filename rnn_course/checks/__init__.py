@@ -6,6 +6,7 @@ names the mistake, and prints a line starting with a check mark when everything 
 """
 
 from ._core import FeedbackError
+from .bptt import check_rnn_backward, check_rnn_cell_backward
 from .rnn import (
     check_rnn_cell_forward_shapes,
     check_rnn_cell_forward_values,
@@ -15,6 +16,8 @@ from .rnn import (
 
 __all__ = [
     "FeedbackError",
+    "check_rnn_backward",
+    "check_rnn_cell_backward",
     "check_rnn_cell_forward_shapes",
     "check_rnn_cell_forward_values",
     "check_rnn_forward_shapes",
