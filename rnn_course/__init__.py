@@ -6,9 +6,24 @@ The public API (see the notation page of the book) is importable from here.
 from .activations import sigmoid, softmax
 from .gradcheck import check_gradients, numerical_gradient, rel_error
 from .init import init_rnn_params
+from .losses import mse_loss, softmax_cross_entropy
+from .optim import SGD, Adam, clip_grad_norm, clip_grad_value
+from .output import output_backward, output_forward, output_probs
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from .tbptt import rnn_backward_truncated, tbptt_chunks
 
 __all__ = [
+    "Adam",
+    "SGD",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "mse_loss",
+    "output_backward",
+    "output_forward",
+    "output_probs",
+    "rnn_backward_truncated",
+    "softmax_cross_entropy",
+    "tbptt_chunks",
     "check_gradients",
     "init_rnn_params",
     "numerical_gradient",
