@@ -7,6 +7,8 @@ names the mistake, and prints a line starting with a check mark when everything 
 
 from ._core import FeedbackError
 from .bptt import check_rnn_backward, check_rnn_cell_backward
+from .loss import check_sequence_cross_entropy
+from .numgrad import check_numerical_gradient
 from .rnn import (
     check_rnn_cell_forward_shapes,
     check_rnn_cell_forward_values,
@@ -16,10 +18,12 @@ from .rnn import (
 
 __all__ = [
     "FeedbackError",
+    "check_numerical_gradient",
     "check_rnn_backward",
     "check_rnn_cell_backward",
     "check_rnn_cell_forward_shapes",
     "check_rnn_cell_forward_values",
     "check_rnn_forward_shapes",
     "check_rnn_forward_values",
+    "check_sequence_cross_entropy",
 ]
