@@ -9,6 +9,7 @@ from ._core import FeedbackError
 from .bptt import check_rnn_backward, check_rnn_cell_backward
 from .loss import check_sequence_cross_entropy
 from .numgrad import check_numerical_gradient
+from .output import check_rnn_forward_learned_h0, check_rnn_output
 from .rnn import (
     check_rnn_cell_forward_shapes,
     check_rnn_cell_forward_values,
@@ -23,7 +24,9 @@ __all__ = [
     "check_rnn_cell_backward",
     "check_rnn_cell_forward_shapes",
     "check_rnn_cell_forward_values",
+    "check_rnn_forward_learned_h0",
     "check_rnn_forward_shapes",
     "check_rnn_forward_values",
+    "check_rnn_output",
     "check_sequence_cross_entropy",
 ]
