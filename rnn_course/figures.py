@@ -34,7 +34,7 @@ def _box(ax, x, y, w, h, colour, text, *, fontsize=13, gid=None):
 
 
 def _arrow(ax, start, end, *, colour=_EDGE, label=None, label_offset=(0.0, 0.0),
-           connectionstyle="arc3", fontsize=11, gid=None):
+           connectionstyle="arc3", fontsize=12, gid=None):
     arrow = FancyArrowPatch(
         start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.4,
         color=colour, connectionstyle=connectionstyle, shrinkA=0, shrinkB=0, gid=gid,
@@ -47,27 +47,23 @@ def _arrow(ax, start, end, *, colour=_EDGE, label=None, label_offset=(0.0, 0.0),
     return arrow
 
 
-def _step_label(t: int) -> str:
-    return "t" if t == 0 else str(t)
-
-
 def _draw_folded(ax, cx: float, outputs: bool) -> None:
-    """The network as one cell with a loop: h_{t-1} comes back in as the next input."""
+    """The network as one cell with a loop: h_t comes back in as the next h_{t-1}."""
     cy = 0.0
     _box(ax, cx, cy, _CELL_W, _CELL_H, _CELL, r"$\tanh$", gid="folded-cell")
     _box(ax, cx, cy - 1.55, 0.75, 0.5, _INPUT, r"$x_t$")
     _arrow(ax, (cx, cy - 1.3), (cx, cy - _CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
-    # the loop: from the top right of the cell, round to its left side
+    # the loop on the right side: the state leaves the cell and re-enters it one step later
     _arrow(
-        ax, (cx + _CELL_W / 2, cy + 0.15), (cx - _CELL_W / 2, cy + 0.15),
-        colour=_STATE, connectionstyle="arc3,rad=1.25",
+        ax, (cx + _CELL_W / 2, cy + 0.2), (cx + _CELL_W / 2, cy - 0.2),
+        colour=_STATE, connectionstyle="arc,angleA=0,angleB=0,armA=30,armB=30,rad=8",
     )
-    ax.text(cx, cy + 1.05, r"$h_{t-1}\to$ next step,  $W_h$", ha="center", va="center",
-            fontsize=11, color=_STATE)
+    ax.text(cx + _CELL_W / 2 + 0.78, cy + 0.0, r"$W_h$", ha="left", va="center",
+            fontsize=13, color=_STATE)
     if outputs:
         _box(ax, cx, cy + 2.0, 0.75, 0.5, _OUTPUT, r"$o_t$")
-        _arrow(ax, (cx + 0.42, cy + _CELL_H / 2 - 0.05), (cx + 0.3, cy + 1.75),
-               label=r"$h_t$, $W_y$", label_offset=(0.45, 0))
+        _arrow(ax, (cx, cy + _CELL_H / 2), (cx, cy + 1.75), label=r"$W_y$",
+               label_offset=(-0.3, 0))
     ax.text(cx, cy - 2.35, "folded", ha="center", va="center", fontsize=12, style="italic")
 
 
@@ -95,8 +91,8 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
         raise ValueError(f"T must be an integer from 1 to 8, got {T!r}")
 
     step = 2.0                       # distance between cells
-    x_first = 3.4 if folded else 0.9  # centre of the first cell
-    x_h0 = x_first - 1.45
+    x_first = 5.4 if folded else 1.2  # centre of the first cell
+    x_h0 = x_first - 1.75
     width = x_first + (T - 1) * step + 1.6
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.0 + 0.95 * width, 3.4 if outputs else 2.8))
@@ -105,7 +101,7 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
 
     if folded:
         _draw_folded(ax, 0.75, outputs)
-        ax.text(1.85, 0.0, r"$=$", ha="center", va="center", fontsize=22)
+        ax.text(3.1, 0.0, r"$=$", ha="center", va="center", fontsize=22)
 
     # h_0, then one cell per step
     ax.text(x_h0, 0.0, r"$h_0$", ha="center", va="center", fontsize=14, color=_STATE)
@@ -120,7 +116,7 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
                label=r"$W_h$", label_offset=(0, 0.22))
         if t > 1:
             ax.text(cx - step / 2, -0.25, rf"$h_{{{t - 1}}}$", ha="center", va="center",
-                    fontsize=12, color=_STATE)
+                    fontsize=13, color=_STATE)
         if outputs:
             _box(ax, cx, 2.0, 0.75, 0.5, _OUTPUT, rf"$o_{{{t}}}$")
             _arrow(ax, (cx, _CELL_H / 2), (cx, 1.75), label=r"$W_y$", label_offset=(-0.3, 0))
@@ -128,7 +124,7 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
     last = x_first + (T - 1) * step
     _arrow(ax, (last + _CELL_W / 2, 0.0), (last + _CELL_W / 2 + 0.7, 0.0), colour=_STATE)
     ax.text(last + _CELL_W / 2 + 0.35, -0.25, rf"$h_{{{T}}}$", ha="center", va="center",
-            fontsize=12, color=_STATE)
+            fontsize=13, color=_STATE)
     ax.text((x_first + last) / 2, -2.35,
             rf"unrolled over $T={T}$ steps: the same $W_x$, $W_h$, $b_h$ at every step",
             ha="center", va="center", fontsize=12, style="italic")

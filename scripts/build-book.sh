@@ -40,22 +40,30 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 # 4. Copy what the pages need into book/_offline/ (git-ignored; listed in html_static_path,
-#    so it lands in _build/html/_static/).
+#    so it lands in _build/html/_static/). Skipped when it is already up to date; a fresh
+#    copy is assembled under node_modules/ and swapped in, so a concurrent build never
+#    sees a half-copied folder.
 offline=book/_offline
-rm -rf "$offline"
-mkdir -p "$offline/mathjax" "$offline/requirejs" "$offline/html-manager"
-mj=node_modules/mathjax/es5
-cp "$mj/tex-chtml.js" "$offline/mathjax/"
-mkdir -p "$offline/mathjax/output"
-# the CommonHTML fonts, the TeX extensions MathJax loads on demand, its menu and a11y parts
-cp -r "$mj/output/chtml" "$offline/mathjax/output/"
-cp -r "$mj/input" "$mj/ui" "$mj/a11y" "$mj/adaptors" "$mj/sre" "$offline/mathjax/"
-cp node_modules/requirejs/require.js "$offline/requirejs/"
-hm=node_modules/@jupyter-widgets/html-manager/dist
-cp "$hm/embed-amd.js" "$offline/html-manager/"
-# fonts (Font Awesome) the widget bundle references next to itself
-find "$hm" -maxdepth 1 -type f \( -name '*.woff' -o -name '*.woff2' -o -name '*.ttf' \
-  -o -name '*.eot' -o -name '*.svg' \) -exec cp {} "$offline/html-manager/" \;
+if [ ! -f "$offline/.rnn-course-lock" ] || [ "$(cat "$offline/.rnn-course-lock")" != "$want" ]; then
+  tmp=$(mktemp -d node_modules/.offline.tmp.XXXXXX)  # git-ignored if interrupted
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/mathjax/output" "$tmp/requirejs" "$tmp/html-manager"
+  mj=node_modules/mathjax/es5
+  # MathJax: the TeX-to-HTML component, its fonts, and the parts it loads on demand
+  # (TeX extensions, the menu, accessibility)
+  cp "$mj/tex-chtml.js" "$tmp/mathjax/"
+  cp -r "$mj/output/chtml" "$tmp/mathjax/output/"
+  cp -r "$mj/input" "$mj/ui" "$mj/a11y" "$mj/adaptors" "$mj/sre" "$tmp/mathjax/"
+  cp node_modules/requirejs/require.js "$tmp/requirejs/"
+  hm=node_modules/@jupyter-widgets/html-manager/dist
+  cp "$hm/embed-amd.js" "$tmp/html-manager/"
+  # the Font Awesome files the widget bundle references next to itself
+  find "$hm" -maxdepth 1 -type f \( -name '*.woff' -o -name '*.woff2' -o -name '*.ttf' \
+    -o -name '*.eot' -o -name '*.svg' \) -exec cp {} "$tmp/html-manager/" \;
+  echo "$want" > "$tmp/.rnn-course-lock"
+  rm -rf "$offline"
+  mv "$tmp" "$offline"
+fi
 
 # 5. Build. BOOK_OUT moves the _build folder elsewhere (tests build into a temp folder).
 args=(build . -n -W --keep-going)
