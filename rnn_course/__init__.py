@@ -5,7 +5,15 @@ The public API (see the notation page of the book) is importable from here.
 
 from .activations import sigmoid, softmax
 from .gradcheck import check_gradients, numerical_gradient, rel_error
-from .init import init_rnn_params
+from .init import init_lstm_params, init_rnn_params
+from .lstm import (
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+    lstm_params_from_torch,
+    lstm_params_to_torch,
+)
 from .losses import mse_loss, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm, clip_grad_value
 from .output import output_backward, output_forward, output_probs
@@ -25,7 +33,14 @@ __all__ = [
     "softmax_cross_entropy",
     "tbptt_chunks",
     "check_gradients",
+    "init_lstm_params",
     "init_rnn_params",
+    "lstm_backward",
+    "lstm_cell_backward",
+    "lstm_cell_forward",
+    "lstm_forward",
+    "lstm_params_from_torch",
+    "lstm_params_to_torch",
     "numerical_gradient",
     "rel_error",
     "rnn_backward",

@@ -1,0 +1,327 @@
+"""The long short-term memory (LSTM) network, forward and backward.
+
+    f_t = σ(W_f h_{t-1} + U_f x_t + b_f)        forget gate
+    i_t = σ(W_i h_{t-1} + U_i x_t + b_i)        input gate
+    C̃_t = tanh(W_c h_{t-1} + U_c x_t + b_c)     candidate memory
+    o_t = σ(W_o h_{t-1} + U_o x_t + b_o)        output gate
+    C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t             cell state (long-term memory)
+    h_t = o_t ⊙ tanh(C_t)                       hidden state (short-term memory)
+
+Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
+A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
+``(T, B, D)`` with ``X[t]`` the input at step ``t``. Weights are stored as in the
+equations (rows are outputs): every ``W_*`` (on ``h_{t-1}``) is ``(H, H)``, every ``U_*``
+(on ``x_t``) is ``(H, D)``, every ``b_*`` is ``(H,)``, for the gates ``f``, ``i``, ``c``, ``o``.
+
+The cell functions are written to read like the equations; the sequence functions are
+the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
+all input projections are one matrix product, and each step does one recurrent product.
+
+:func:`lstm_params_to_torch` and :func:`lstm_params_from_torch` convert the parameter dict
+to and from the stacked layout of ``torch.nn.LSTM`` (NumPy arrays only; no torch needed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import (
+    as_float_array,
+    require_cache,
+    require_matrix,
+    require_params,
+    require_same_shape,
+    require_sequence,
+    require_shape,
+    require_vector_batch,
+)
+from .activations import sigmoid
+
+GATES = ("f", "i", "c", "o")
+PARAM_NAMES = tuple(f"{kind}_{g}" for kind in ("W", "U", "b") for g in GATES)
+
+#: Order of the gates in the stacked matrices of the fast path: the three sigmoid gates
+#: first, so one ``sigmoid`` call covers them, then the candidate memory.
+_STACK = ("f", "i", "o", "c")
+#: Order of the gates in ``torch.nn.LSTM``'s stacked weights (PyTorch calls C̃ "g").
+_TORCH = ("i", "f", "c", "o")
+
+
+def _lstm_params(params, where: str) -> dict[str, np.ndarray]:
+    p = require_params(params, PARAM_NAMES, where=where)
+    require_matrix('params["U_f"]', p["U_f"])
+    H, D = p["U_f"].shape
+    for g in GATES:
+        require_shape(f'params["W_{g}"]', p[f"W_{g}"], (H, H))
+        require_shape(f'params["U_{g}"]', p[f"U_{g}"], (H, D))
+        require_shape(f'params["b_{g}"]', p[f"b_{g}"], (H,))
+    return p
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
+    return a.reshape(-1, a.shape[-1])
+
+
+def lstm_cell_forward(x_t, h_prev, c_prev, params):
+    """One step of the LSTM.
+
+    Parameters
+    ----------
+    x_t : (D,) or (B, D) input at step t.
+    h_prev : (H,) or (B, H) hidden state h_{t-1}; same batch shape as ``x_t``.
+    c_prev : (H,) or (B, H) cell state C_{t-1}; same batch shape as ``x_t``.
+    params : dict with ``W_f, W_i, W_c, W_o`` (H, H), ``U_f, U_i, U_c, U_o`` (H, D) and
+        ``b_f, b_i, b_c, b_o`` (H,). Other keys are ignored.
+
+    Returns
+    -------
+    h_t : (H,) or (B, H) the new hidden state.
+    c_t : (H,) or (B, H) the new cell state.
+    cache : dict of what :func:`lstm_cell_backward` needs.
+    """
+    p = _lstm_params(params, "lstm_cell_forward")
+    W_f, W_i, W_c, W_o = p["W_f"], p["W_i"], p["W_c"], p["W_o"]
+    U_f, U_i, U_c, U_o = p["U_f"], p["U_i"], p["U_c"], p["U_o"]
+    b_f, b_i, b_c, b_o = p["b_f"], p["b_i"], p["b_c"], p["b_o"]
+    H, D = U_f.shape
+    x_t = as_float_array("x_t", x_t)
+    h_prev = as_float_array("h_prev", h_prev)
+    c_prev = as_float_array("c_prev", c_prev)
+    require_vector_batch("x_t", x_t, D, against=f"U_f is {U_f.shape}")
+    require_vector_batch("h_prev", h_prev, H, against=f"W_f is {W_f.shape}", batch=x_t.shape[:-1])
+    require_vector_batch("c_prev", c_prev, H, against=f"W_f is {W_f.shape}", batch=x_t.shape[:-1])
+
+    f_t = sigmoid(h_prev @ W_f.T + x_t @ U_f.T + b_f)  # forget gate
+    i_t = sigmoid(h_prev @ W_i.T + x_t @ U_i.T + b_i)  # input gate
+    c_tilde = np.tanh(h_prev @ W_c.T + x_t @ U_c.T + b_c)  # candidate memory C̃_t
+    o_t = sigmoid(h_prev @ W_o.T + x_t @ U_o.T + b_o)  # output gate
+    c_t = f_t * c_prev + i_t * c_tilde  # cell state: keep some old memory, add some new
+    h_t = o_t * np.tanh(c_t)  # hidden state: the part of the memory the gate lets out
+
+    cache = {
+        "x_t": x_t, "h_prev": h_prev, "c_prev": c_prev,
+        "f_t": f_t, "i_t": i_t, "c_tilde": c_tilde, "o_t": o_t, "c_t": c_t, "h_t": h_t,
+        "params": p,
+    }
+    return h_t, c_t, cache
+
+
+def lstm_cell_backward(dh_t, dc_t, cache):
+    """Backward pass of one step.
+
+    Parameters
+    ----------
+    dh_t : (H,) or (B, H) gradient of the loss with respect to ``h_t``.
+    dc_t : (H,) or (B, H) gradient of the loss with respect to ``c_t`` (in a sequence,
+        the gradient flowing back from step t+1; pass zeros at the last step).
+    cache : the cache returned by :func:`lstm_cell_forward`.
+
+    Returns
+    -------
+    dx_t : like ``x_t``; dh_prev : like ``h_prev``; dc_prev : like ``c_prev``;
+    grads : dict with the twelve keys ``W_*``, ``U_*``, ``b_*`` (shaped like the parameters).
+    """
+    require_cache(
+        cache,
+        ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "o_t", "c_t", "h_t", "params"),
+        made_by="lstm_cell_forward",
+    )
+    x_t, h_prev, c_prev = cache["x_t"], cache["h_prev"], cache["c_prev"]
+    f_t, i_t, c_tilde, o_t, c_t = (cache[k] for k in ("f_t", "i_t", "c_tilde", "o_t", "c_t"))
+    p = cache["params"]
+    dh_t = as_float_array("dh_t", dh_t)
+    dc_t = as_float_array("dc_t", dc_t)
+    require_same_shape("dh_t", dh_t, cache["h_t"].shape, like="h_t")
+    require_same_shape("dc_t", dc_t, c_t.shape, like="c_t")
+
+    # h_t = o_t ⊙ tanh(C_t)
+    tanh_c = np.tanh(c_t)
+    do = dh_t * tanh_c
+    dc = dc_t + dh_t * o_t * (1.0 - tanh_c**2)  # C_t reaches the loss directly and through h_t
+    # C_t = f_t ⊙ C_{t-1} + i_t ⊙ C̃_t
+    df = dc * c_prev
+    di = dc * c_tilde
+    dc_tilde = dc * i_t
+    dc_prev = dc * f_t  # the additive path: only the forget gate scales it
+    # through the nonlinearities to the pre-activations a_*: σ' = σ(1 − σ), tanh' = 1 − tanh²
+    da = {
+        "f": df * f_t * (1.0 - f_t),
+        "i": di * i_t * (1.0 - i_t),
+        "c": dc_tilde * (1.0 - c_tilde**2),
+        "o": do * o_t * (1.0 - o_t),
+    }
+    # a_* = W_* h_{t-1} + U_* x_t + b_*: every gate sends gradient back to h_{t-1} and x_t
+    dh_prev = sum(da[g] @ p[f"W_{g}"] for g in GATES)
+    dx_t = sum(da[g] @ p[f"U_{g}"] for g in GATES)
+    grads = {}
+    for g in GATES:
+        grads[f"W_{g}"] = _flat(da[g]).T @ _flat(h_prev)
+        grads[f"U_{g}"] = _flat(da[g]).T @ _flat(x_t)
+        grads[f"b_{g}"] = _flat(da[g]).sum(axis=0)
+    return dx_t, dh_prev, dc_prev, {k: grads[k] for k in PARAM_NAMES}
+
+
+def lstm_forward(X, h0, c0, params):
+    """Run the LSTM over a whole sequence.
+
+    Parameters
+    ----------
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    h0 : (H,) or (B, H) initial hidden state.
+    c0 : (H,) or (B, H) initial cell state.
+    params : dict with the twelve LSTM parameters (see :func:`lstm_cell_forward`).
+
+    Returns
+    -------
+    hs : (T, H) or (T, B, H); ``hs[t]`` is the hidden state after reading ``X[t]``.
+    cs : (T, H) or (T, B, H); ``cs[t]`` is the cell state after reading ``X[t]``.
+    cache : dict of what :func:`lstm_backward` needs.
+    """
+    p = _lstm_params(params, "lstm_forward")
+    H, D = p["U_f"].shape
+    X = as_float_array("X", X)
+    h0 = as_float_array("h0", h0)
+    c0 = as_float_array("c0", c0)
+    require_sequence("X", X, D, against=f"U_f is {p['U_f'].shape}")
+    require_vector_batch("h0", h0, H, against=f"W_f is {p['W_f'].shape}", batch=X.shape[1:-1])
+    require_vector_batch("c0", c0, H, against=f"W_f is {p['W_f'].shape}", batch=X.shape[1:-1])
+
+    # Stack the gates once: rows [f; i; o; c] of (4H, H), (4H, D) and (4H,).
+    W = np.concatenate([p[f"W_{g}"] for g in _STACK])
+    U = np.concatenate([p[f"U_{g}"] for g in _STACK])
+    b = np.concatenate([p[f"b_{g}"] for g in _STACK])
+
+    T = X.shape[0]
+    projected = X @ U.T + b  # every input projection in one product: (T, ..., 4H)
+    dtype = np.result_type(projected, h0, c0, W)
+    gates = np.empty(projected.shape, dtype=dtype)  # activated gates [f, i, o, C̃] per step
+    hs = np.empty((*projected.shape[:-1], H), dtype=dtype)
+    cs = np.empty_like(hs)
+    W_T = W.T
+    h, c = h0, c0
+    for t in range(T):
+        a = projected[t] + h @ W_T
+        g = gates[t]
+        g[..., : 3 * H] = sigmoid(a[..., : 3 * H])
+        g[..., 3 * H :] = np.tanh(a[..., 3 * H :])
+        c = g[..., :H] * c + g[..., H : 2 * H] * g[..., 3 * H :]
+        h = g[..., 2 * H : 3 * H] * np.tanh(c)
+        cs[t] = c
+        hs[t] = h
+    cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U}
+    return hs, cs, cache
+
+
+def lstm_backward(dhs, cache):
+    """Backpropagation through time over the whole sequence.
+
+    Parameters
+    ----------
+    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+        (only the direct contribution; the path through later steps is added here).
+        The cell states ``cs`` are taken to reach the loss only through later steps
+        (through the hidden states), so there is no ``dcs`` argument; to backpropagate
+        a loss that reads ``cs`` directly, chain :func:`lstm_cell_backward` by hand.
+    cache : the cache returned by :func:`lstm_forward`.
+
+    Returns
+    -------
+    dX : like ``X``; dh0 : like ``h0``; dc0 : like ``c0``;
+    grads : dict with the twelve LSTM parameters' gradients, each summed over all time steps.
+    """
+    require_cache(cache, ("X", "h0", "c0", "hs", "cs", "gates", "W", "U"), made_by="lstm_forward")
+    X, h0, c0, hs, cs, gates, W, U = (
+        cache[k] for k in ("X", "h0", "c0", "hs", "cs", "gates", "W", "U")
+    )
+    dhs = as_float_array("dhs", dhs)
+    require_same_shape("dhs", dhs, hs.shape, like="hs")
+
+    T, H = X.shape[0], hs.shape[-1]
+    c_prevs = np.concatenate([c0[None], cs[:-1]], axis=0)
+    das = np.empty_like(gates)  # gradients of the stacked pre-activations [f, i, o, C̃]
+    dh_next = np.zeros_like(h0, dtype=das.dtype)
+    dc_next = np.zeros_like(c0, dtype=das.dtype)
+    for t in range(T - 1, -1, -1):
+        g = gates[t]
+        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+        tanh_c = np.tanh(cs[t])
+        dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
+        dc = dc_next + dh * o * (1.0 - tanh_c**2)
+        da = das[t]
+        da[..., :H] = dc * c_prevs[t] * f * (1.0 - f)
+        da[..., H : 2 * H] = dc * c_tilde * i * (1.0 - i)
+        da[..., 2 * H : 3 * H] = dh * tanh_c * o * (1.0 - o)
+        da[..., 3 * H :] = dc * i * (1.0 - c_tilde**2)
+        dh_next = da @ W
+        dc_next = dc * f
+    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
+    dX = das @ U
+    dW = _flat(das).T @ _flat(h_prevs)  # (4H, H), summed over time and batch
+    dU = _flat(das).T @ _flat(X)  # (4H, D)
+    db = _flat(das).sum(axis=0)  # (4H,)
+    grads = {}
+    for k, g in enumerate(_STACK):
+        rows = slice(k * H, (k + 1) * H)
+        grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[rows], dU[rows], db[rows]
+    return dX, dh_next, dc_next, {k: grads[k] for k in PARAM_NAMES}
+
+
+def lstm_params_to_torch(params):
+    """Our parameter dict in the stacked layout of ``torch.nn.LSTM`` (one layer).
+
+    PyTorch stacks the gates in the order i, f, g, o (its ``g`` is our C̃, gate ``c``),
+    calls the input weights ``weight_ih`` (our ``U_*``) and the recurrent weights
+    ``weight_hh`` (our ``W_*``), and has two biases whose sum plays the role of ours:
+    ours go into ``bias_ih`` and ``bias_hh`` is zero.
+
+    Returns
+    -------
+    (weight_ih, weight_hh, bias_ih, bias_hh) : NumPy arrays of shapes (4H, D), (4H, H),
+        (4H,), (4H,), new arrays (not views of ``params``). Copy them into
+        ``lstm.weight_ih_l0`` and so on with ``torch.from_numpy``.
+
+    It also lays out gradients: given our ``grads`` it returns what PyTorch's ``.grad``
+    fields should hold (each of PyTorch's two bias gradients equals our ``b_*`` gradient,
+    so compare ``bias_hh_l0.grad`` with the third array, not the zero fourth).
+    """
+    p = _lstm_params(params, "lstm_params_to_torch")
+    weight_ih = np.concatenate([p[f"U_{g}"] for g in _TORCH])
+    weight_hh = np.concatenate([p[f"W_{g}"] for g in _TORCH])
+    bias_ih = np.concatenate([p[f"b_{g}"] for g in _TORCH])
+    return weight_ih, weight_hh, bias_ih, np.zeros_like(bias_ih)
+
+
+def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
+    """The parameter dict from ``torch.nn.LSTM``'s stacked arrays (the inverse of
+    :func:`lstm_params_to_torch`).
+
+    Parameters
+    ----------
+    weight_ih : (4H, D), rows [i; f; g; o], e.g. ``lstm.weight_ih_l0.detach().numpy()``.
+    weight_hh : (4H, H), same row order.
+    bias_ih, bias_hh : (4H,) each; they are summed into our ``b_*``.
+
+    Returns
+    -------
+    dict with ``W_*`` (H, H), ``U_*`` (H, D) and ``b_*`` (H,), new arrays.
+    """
+    weight_ih = as_float_array("weight_ih", weight_ih)
+    weight_hh = as_float_array("weight_hh", weight_hh)
+    bias_ih = as_float_array("bias_ih", bias_ih)
+    bias_hh = as_float_array("bias_hh", bias_hh)
+    require_matrix("weight_hh", weight_hh)
+    H = weight_hh.shape[1]
+    require_shape("weight_hh", weight_hh, (4 * H, H))
+    require_matrix("weight_ih", weight_ih)
+    require_shape("weight_ih", weight_ih, (4 * H, weight_ih.shape[1]))
+    require_shape("bias_ih", bias_ih, (4 * H,))
+    require_shape("bias_hh", bias_hh, (4 * H,))
+    bias = bias_ih + bias_hh
+    params = {}
+    for k, g in enumerate(_TORCH):
+        rows = slice(k * H, (k + 1) * H)
+        params[f"W_{g}"] = weight_hh[rows].copy()
+        params[f"U_{g}"] = weight_ih[rows].copy()
+        params[f"b_{g}"] = bias[rows]
+    return {k: params[k] for k in PARAM_NAMES}
