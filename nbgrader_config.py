@@ -17,8 +17,14 @@ c.CourseDirectory.release_directory = "exercises"
 # nbgrader's Execute) so `--ExecutePreprocessor.timeout=N` on the command line overrides it.
 c.ExecutePreprocessor.timeout = 60
 
+# While grading, kernels print only the last line of a traceback ("FeedbackError: <what is
+# wrong>"). IPython's default tracebacks show the lines around the failing call, which in a
+# test cell are the hidden tests (and the checks' internals): they would appear in feedback.
+# Learners working in Jupyter keep the full tracebacks; this applies to nbgrader's runs only.
+c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+
 # Feedback never shows hidden tests: strip the BEGIN/END HIDDEN TESTS regions from the
-# autograded notebook before it is rendered to HTML (nbgrader shows them by default).
+# autograded notebook's cells before it is rendered to HTML (nbgrader shows them by default).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -4,15 +4,28 @@
 # `raise NotImplementedError()`, hidden tests removed, outputs cleared, cells locked).
 # exercises/ is never edited by hand: edit solutions/, run this, commit both.
 #
-#   bash scripts/generate-exercises.sh            # every assignment
-#   bash scripts/generate-exercises.sh ex01-recurrence   # just one
+#   bash scripts/generate-exercises.sh                    # every assignment
+#   bash scripts/generate-exercises.sh ex01-recurrence    # just one
+#   bash scripts/generate-exercises.sh --gradebook [...]  # instructors, before grading
 #
-# Writes no gradebook (--no-db) and no other files in the repository.
+# By default nothing but exercises/ is written. With --gradebook the assignments and
+# their hidden tests are also recorded in gradebook.db (git-ignored), which
+# `nbgrader autograde` needs: it puts the hidden tests back into every submission.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 NBGRADER=${NBGRADER:-.venv/bin/nbgrader}
-if [ ! -x "$NBGRADER" ]; then NBGRADER=nbgrader; fi
+if [ ! -x "$NBGRADER" ] && [ "$NBGRADER" = .venv/bin/nbgrader ]; then NBGRADER=nbgrader; fi
+# nbgrader runs `alembic` (gradebook migrations) from PATH.
+if [ -x .venv/bin/python ]; then PATH="$PWD/.venv/bin:$PATH"; fi
+
+db_flag=--no-db
+note=
+if [ "${1:-}" = "--gradebook" ]; then
+  db_flag=
+  note=" (and gradebook.db)"
+  shift
+fi
 
 if [ "$#" -gt 0 ]; then
   assignments=("$@")
@@ -37,6 +50,6 @@ for name in "${assignments[@]}"; do
     echo "generate-exercises: no such assignment: solutions/$name" >&2
     exit 1
   fi
-  "$NBGRADER" generate_assignment "$name" --force --no-db --log-level=ERROR
-  echo "generate-exercises: exercises/$name"
+  "$NBGRADER" generate_assignment "$name" --force $db_flag --log-level=ERROR
+  echo "generate-exercises: exercises/$name$note"
 done
