@@ -5,6 +5,17 @@ The public API (see the notation page of the book) is importable from here.
 
 from .activations import sigmoid, softmax
 from .gradcheck import check_gradients, numerical_gradient, rel_error
+from .gru import (
+    count_params,
+    gru_backward,
+    gru_cell_backward,
+    gru_cell_forward,
+    gru_forward,
+    gru_param_count,
+    gru_params_from_torch,
+    gru_params_to_torch,
+    init_gru_params,
+)
 from .init import init_lstm_params, init_rnn_params
 from .lstm import (
     lstm_backward,
@@ -33,6 +44,15 @@ __all__ = [
     "softmax_cross_entropy",
     "tbptt_chunks",
     "check_gradients",
+    "count_params",
+    "gru_backward",
+    "gru_cell_backward",
+    "gru_cell_forward",
+    "gru_forward",
+    "gru_param_count",
+    "gru_params_from_torch",
+    "gru_params_to_torch",
+    "init_gru_params",
     "init_lstm_params",
     "init_rnn_params",
     "lstm_backward",

@@ -1,0 +1,477 @@
+"""The gated recurrent unit (GRU), forward and backward, in two variants.
+
+The sources' GRU (``variant="sources"``, the default everywhere)::
+
+    z_t = σ(W_z h_{t-1} + U_z x_t + b_z)              update gate
+    r_t = σ(W_r h_{t-1} + U_r x_t + b_r)              reset gate
+    h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)   candidate state
+    h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t
+
+``z_t = 0`` keeps ``h_{t-1}``; ``z_t = 1`` takes the candidate; ``r_t = 0`` makes the
+candidate ignore ``h_{t-1}``.
+
+PyTorch and cuDNN (``variant="pytorch"``) apply the reset gate *after* the recurrent
+matrix product, which has its own bias ``b_hn``, and let ``z`` weigh the *old* state::
+
+    n_t = tanh(U_h x_t + b_h + r_t ⊙ (W_h h_{t-1} + b_hn))
+    h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}
+
+with ``z_t`` and ``r_t`` as above. In the parameter dict ``b_hn`` is the optional key
+``"b_hn"`` (H,), read as zeros when absent; its gradient is always returned by this
+variant. ``b_z`` and ``b_r`` stand for the *sums* of PyTorch's two biases per gate
+(``b_iz + b_hz``, ``b_ir + b_hr``): only the sum enters the function.
+:func:`gru_params_to_torch` and :func:`gru_params_from_torch` convert to and from the
+state dict of ``torch.nn.GRU``. The two variants are different functions: the same
+weights give different outputs (see ``tests/test_gru_torch.py``).
+
+Every function takes ``variant`` as a keyword. The backward functions read the variant
+from the cache; passing one that disagrees with the cache is an error.
+
+Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
+A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
+``(T, B, D)`` with ``X[t]`` the input at step ``t``. ``W_*`` are ``(H, H)``, ``U_*`` are
+``(H, D)``, biases ``(H,)``; code multiplies on the right by the transpose.
+
+The cell functions read like the equations; the sequence functions are the fast path
+(all input projections in one (3H, D) product before the loop, the gates' recurrent
+products stacked inside it, weight gradients in one product over all steps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from ._validate import (
+    as_float_array,
+    require_cache,
+    require_matrix,
+    require_params,
+    require_same_shape,
+    require_sequence,
+    require_shape,
+    require_vector_batch,
+)
+from .activations import sigmoid
+from .init import _positive_int, _rng
+
+PARAM_NAMES = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h")
+VARIANTS = ("sources", "pytorch")
+
+
+def _check_variant(variant) -> str:
+    if variant not in VARIANTS:
+        raise ValueError(f'variant must be "sources" or "pytorch", got {variant!r}')
+    return variant
+
+
+def _gru_params(params, where: str, variant: str) -> dict[str, np.ndarray]:
+    """Checked float arrays for every parameter the variant uses (``b_hn`` only for pytorch)."""
+    p = require_params(params, PARAM_NAMES, where=where)
+    require_matrix('params["U_z"]', p["U_z"])
+    H, D = p["U_z"].shape
+    for name in PARAM_NAMES:
+        shape = {"W": (H, H), "U": (H, D), "b": (H,)}[name[0]]
+        require_shape(f'params["{name}"]', p[name], shape)
+    if variant == "pytorch":
+        if params.get("b_hn") is None:
+            p["b_hn"] = np.zeros(H, dtype=p["b_h"].dtype)
+        else:
+            p["b_hn"] = as_float_array('params["b_hn"]', params["b_hn"])
+            require_shape('params["b_hn"]', p["b_hn"], (H,))
+    return p
+
+
+def _backward_variant(cache, variant, made_by: str) -> str:
+    require_cache(cache, ("variant",), made_by=made_by)
+    if variant is not None and _check_variant(variant) != cache["variant"]:
+        raise ValueError(
+            f'variant={variant!r} but the cache was made with variant={cache["variant"]!r}'
+        )
+    return cache["variant"]
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
+    return a.reshape(-1, a.shape[-1])
+
+
+# ----------------------------------------------------------------------------- cell
+
+
+def gru_cell_forward(x_t, h_prev, params, *, variant="sources"):
+    """One step of the GRU.
+
+    Parameters
+    ----------
+    x_t : (D,) or (B, D) input at step t.
+    h_prev : (H,) or (B, H) hidden state h_{t-1}; same batch shape as ``x_t``.
+    params : dict with ``W_z, W_r, W_h`` (H, H), ``U_z, U_r, U_h`` (H, D),
+        ``b_z, b_r, b_h`` (H,); with ``variant="pytorch"`` also ``b_hn`` (H,), zeros if
+        absent. Other keys are ignored.
+    variant : ``"sources"`` (default) or ``"pytorch"`` (see the module docstring).
+
+    Returns
+    -------
+    h_t : (H,) or (B, H) the new hidden state.
+    cache : dict of what :func:`gru_cell_backward` needs.
+    """
+    variant = _check_variant(variant)
+    p = _gru_params(params, "gru_cell_forward", variant)
+    H, D = p["U_z"].shape
+    x_t = as_float_array("x_t", x_t)
+    h_prev = as_float_array("h_prev", h_prev)
+    require_vector_batch("x_t", x_t, D, against=f"U_h is {p['U_h'].shape}")
+    require_vector_batch(
+        "h_prev", h_prev, H, against=f"W_h is {p['W_h'].shape}", batch=x_t.shape[:-1]
+    )
+    W_z, W_r, W_h, U_z, U_r, U_h, b_z, b_r, b_h = (p[k] for k in PARAM_NAMES)
+
+    z_t = sigmoid(h_prev @ W_z.T + x_t @ U_z.T + b_z)
+    r_t = sigmoid(h_prev @ W_r.T + x_t @ U_r.T + b_r)
+    cache = {"variant": variant, "x_t": x_t, "h_prev": h_prev, "z_t": z_t, "r_t": r_t, **p}
+    if variant == "sources":
+        h_tilde = np.tanh((r_t * h_prev) @ W_h.T + x_t @ U_h.T + b_h)
+        h_t = (1 - z_t) * h_prev + z_t * h_tilde
+        cache["h_tilde"] = h_tilde
+    else:
+        hn = h_prev @ W_h.T + p["b_hn"]  # the recurrent term, before the reset gate
+        n_t = np.tanh(x_t @ U_h.T + b_h + r_t * hn)
+        h_t = (1 - z_t) * n_t + z_t * h_prev
+        cache.update(hn=hn, n_t=n_t)
+    return h_t, cache
+
+
+def gru_cell_backward(dh_t, cache, *, variant=None):
+    """Backward pass of one step.
+
+    Parameters
+    ----------
+    dh_t : (H,) or (B, H) gradient of the loss with respect to ``h_t``.
+    cache : the cache returned by :func:`gru_cell_forward`.
+    variant : optional; the cache knows it. If given it must match the cache.
+
+    Returns
+    -------
+    dx_t : like ``x_t``; dh_prev : like ``h_prev``;
+    grads : dict with the nine parameter names (and ``b_hn`` for the pytorch variant),
+        shaped like the parameters and summed over the batch.
+    """
+    variant = _backward_variant(cache, variant, "gru_cell_forward")
+    needed = ("x_t", "h_prev", "z_t", "r_t", *PARAM_NAMES)
+    needed += ("h_tilde",) if variant == "sources" else ("hn", "n_t")
+    require_cache(cache, needed, made_by="gru_cell_forward")
+    x_t, h_prev, z_t, r_t = (cache[k] for k in ("x_t", "h_prev", "z_t", "r_t"))
+    W_z, W_r, W_h, U_z, U_r, U_h = (cache[k] for k in PARAM_NAMES[:6])
+    dh_t = as_float_array("dh_t", dh_t)
+    require_same_shape("dh_t", dh_t, h_prev.shape, like="h_t")
+
+    if variant == "sources":
+        h_tilde = cache["h_tilde"]
+        # h_t = (1 - z_t) h_prev + z_t h̃_t
+        dh_tilde = dh_t * z_t
+        dz_t = dh_t * (h_tilde - h_prev)
+        dh_prev = dh_t * (1 - z_t)
+        # h̃_t = tanh(a_h),  a_h = W_h (r_t ⊙ h_prev) + U_h x_t + b_h
+        da_h = dh_tilde * (1 - h_tilde**2)
+        d_rh = da_h @ W_h  # gradient with respect to r_t ⊙ h_prev
+        dr_t = d_rh * h_prev
+        dh_prev = dh_prev + d_rh * r_t
+        dW_h = _flat(da_h).T @ _flat(r_t * h_prev)
+    else:
+        n_t, hn = cache["n_t"], cache["hn"]
+        # h_t = (1 - z_t) n_t + z_t h_prev
+        dn_t = dh_t * (1 - z_t)
+        dz_t = dh_t * (h_prev - n_t)
+        dh_prev = dh_t * z_t
+        # n_t = tanh(a_n),  a_n = U_h x_t + b_h + r_t ⊙ hn,  hn = W_h h_prev + b_hn
+        da_h = dn_t * (1 - n_t**2)
+        dr_t = da_h * hn
+        d_hn = da_h * r_t
+        dh_prev = dh_prev + d_hn @ W_h
+        dW_h = _flat(d_hn).T @ _flat(h_prev)
+    # z_t = σ(a_z), r_t = σ(a_r), and σ'(a) = σ(a) (1 - σ(a))
+    da_z = dz_t * z_t * (1 - z_t)
+    da_r = dr_t * r_t * (1 - r_t)
+    # a_z = W_z h_prev + U_z x_t + b_z, and likewise a_r
+    dh_prev = dh_prev + da_z @ W_z + da_r @ W_r
+    dx_t = da_z @ U_z + da_r @ U_r + da_h @ U_h
+    xf, hf = _flat(x_t), _flat(h_prev)
+    grads = {
+        "W_z": _flat(da_z).T @ hf,
+        "W_r": _flat(da_r).T @ hf,
+        "W_h": dW_h,
+        "U_z": _flat(da_z).T @ xf,
+        "U_r": _flat(da_r).T @ xf,
+        "U_h": _flat(da_h).T @ xf,
+        "b_z": _flat(da_z).sum(axis=0),
+        "b_r": _flat(da_r).sum(axis=0),
+        "b_h": _flat(da_h).sum(axis=0),
+    }
+    if variant == "pytorch":
+        grads["b_hn"] = _flat(d_hn).sum(axis=0)
+    return dx_t, dh_prev, grads
+
+
+# ------------------------------------------------------------------------- sequence
+
+
+def gru_forward(X, h0, params, *, variant="sources"):
+    """Run the GRU over a whole sequence (the fast path).
+
+    Parameters
+    ----------
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    h0 : (H,) or (B, H) initial hidden state.
+    params : dict as for :func:`gru_cell_forward`.
+    variant : ``"sources"`` (default) or ``"pytorch"``.
+
+    Returns
+    -------
+    hs : (T, H) or (T, B, H); ``hs[t]`` is the state after reading ``X[t]``.
+    cache : dict of what :func:`gru_backward` needs.
+    """
+    variant = _check_variant(variant)
+    p = _gru_params(params, "gru_forward", variant)
+    H, D = p["U_z"].shape
+    X = as_float_array("X", X)
+    h0 = as_float_array("h0", h0)
+    require_sequence("X", X, D, against=f"U_h is {p['U_h'].shape}")
+    require_vector_batch("h0", h0, H, against=f"W_h is {p['W_h'].shape}", batch=X.shape[1:-1])
+
+    T = X.shape[0]
+    U = np.concatenate([p["U_z"], p["U_r"], p["U_h"]])  # (3H, D): rows z, r, h
+    b = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
+    projected = X @ U.T + b  # every input projection of every step, one product: (T, ..., 3H)
+    dtype = np.result_type(projected, h0, p["W_h"])
+    gates = np.empty(projected.shape, dtype=dtype)  # z, r, and h̃ (sources) or n (pytorch)
+    hs = np.empty((*projected.shape[:-1], H), dtype=dtype)
+    cache = {"variant": variant, "X": X, "h0": h0, "hs": hs, "gates": gates, "U": U}
+    h = h0
+    if variant == "sources":
+        W_zr_T = np.concatenate([p["W_z"], p["W_r"]]).T  # (H, 2H): both gates in one product
+        W_h_T = p["W_h"].T
+        for t in range(T):
+            zr = sigmoid(projected[t, ..., : 2 * H] + h @ W_zr_T)
+            z, r = zr[..., :H], zr[..., H:]
+            h_tilde = np.tanh(projected[t, ..., 2 * H :] + (r * h) @ W_h_T)
+            h = (1 - z) * h + z * h_tilde
+            gates[t, ..., : 2 * H] = zr
+            gates[t, ..., 2 * H :] = h_tilde
+            hs[t] = h
+        cache.update(W_zr=np.concatenate([p["W_z"], p["W_r"]]), W_h=p["W_h"])
+    else:
+        # (3H, H): the reset gate acts after the product, so all three gates share it
+        W = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])
+        W_T = W.T
+        b_rec = np.concatenate([np.zeros(2 * H, dtype=p["b_hn"].dtype), p["b_hn"]])
+        hns = np.empty_like(hs)
+        for t in range(T):
+            rec = h @ W_T + b_rec  # (..., 3H): W_z h, W_r h, W_h h + b_hn
+            zr = sigmoid(projected[t, ..., : 2 * H] + rec[..., : 2 * H])
+            z, r = zr[..., :H], zr[..., H:]
+            n = np.tanh(projected[t, ..., 2 * H :] + r * rec[..., 2 * H :])
+            h = (1 - z) * n + z * h
+            gates[t, ..., : 2 * H] = zr
+            gates[t, ..., 2 * H :] = n
+            hns[t] = rec[..., 2 * H :]
+            hs[t] = h
+        cache.update(W=W, hns=hns)
+    return hs, cache
+
+
+def gru_backward(dhs, cache, *, variant=None):
+    """Backpropagation through time over the whole sequence.
+
+    Parameters
+    ----------
+    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+        (only the direct contribution; the path through later steps is added here).
+    cache : the cache returned by :func:`gru_forward`.
+    variant : optional; the cache knows it. If given it must match the cache.
+
+    Returns
+    -------
+    dX : like ``X``; dh0 : like ``h0``;
+    grads : dict with the nine parameter names (and ``b_hn`` for the pytorch variant),
+        each summed over all time steps and the batch.
+    """
+    variant = _backward_variant(cache, variant, "gru_forward")
+    recurrent = ("W_zr", "W_h") if variant == "sources" else ("W", "hns")
+    require_cache(cache, ("X", "h0", "hs", "gates", "U", *recurrent), made_by="gru_forward")
+    X, h0, hs, gates, U = (cache[k] for k in ("X", "h0", "hs", "gates", "U"))
+    dhs = as_float_array("dhs", dhs)
+    require_same_shape("dhs", dhs, hs.shape, like="hs")
+
+    T, H = X.shape[0], hs.shape[-1]
+    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
+    zs, rs, cands = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]  # views, (T, ..., H)
+    das = np.empty_like(gates)  # gradients of the pre-activations a_z, a_r, a_h (input side)
+    da_z, da_r, da_h = das[..., :H], das[..., H : 2 * H], das[..., 2 * H :]  # views into das
+    dh_next = np.zeros_like(h0, dtype=das.dtype)
+    if variant == "sources":
+        W_zr, W_h = cache["W_zr"], cache["W_h"]
+        for t in range(T - 1, -1, -1):
+            dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
+            h_prev, z, r, h_tilde = h_prevs[t], zs[t], rs[t], cands[t]
+            da_h[t] = dh * z * (1 - h_tilde**2)
+            d_rh = da_h[t] @ W_h  # gradient with respect to r ⊙ h_prev
+            da_z[t] = dh * (h_tilde - h_prev) * z * (1 - z)
+            da_r[t] = d_rh * h_prev * r * (1 - r)
+            dh_next = dh * (1 - z) + d_rh * r + das[t, ..., : 2 * H] @ W_zr
+        dW_zr = _flat(das[..., : 2 * H]).T @ _flat(h_prevs)  # (2H, H), one product over all steps
+        dW = {"W_z": dW_zr[:H], "W_r": dW_zr[H:], "W_h": _flat(da_h).T @ _flat(rs * h_prevs)}
+    else:
+        W, hns = cache["W"], cache["hns"]
+        d_rec = np.empty_like(gates)  # gradients of W_z h, W_r h and W_h h + b_hn
+        for t in range(T - 1, -1, -1):
+            dh = dhs[t] + dh_next
+            h_prev, z, r, n = h_prevs[t], zs[t], rs[t], cands[t]
+            da_h[t] = dh * (1 - z) * (1 - n**2)
+            da_z[t] = dh * (h_prev - n) * z * (1 - z)
+            da_r[t] = da_h[t] * hns[t] * r * (1 - r)
+            d_rec[t, ..., : 2 * H] = das[t, ..., : 2 * H]
+            d_rec[t, ..., 2 * H :] = da_h[t] * r
+            dh_next = dh * z + d_rec[t] @ W
+        dW_all = _flat(d_rec).T @ _flat(h_prevs)  # (3H, H), one product over all steps
+        dW = {"W_z": dW_all[:H], "W_r": dW_all[H : 2 * H], "W_h": dW_all[2 * H :]}
+    dX = das @ U  # one product for every step
+    dU = _flat(das).T @ _flat(X)  # (3H, D)
+    db = _flat(das).sum(axis=0)
+    grads = {
+        **dW,
+        "U_z": dU[:H], "U_r": dU[H : 2 * H], "U_h": dU[2 * H :],
+        "b_z": db[:H], "b_r": db[H : 2 * H], "b_h": db[2 * H :],
+    }
+    if variant == "pytorch":
+        grads["b_hn"] = _flat(d_rec[..., 2 * H :]).sum(axis=0)
+    return dX, dh_next, grads
+
+
+# ------------------------------------------------------------ parameters, PyTorch
+
+
+def init_gru_params(
+    input_size, hidden_size, *, rng=None, variant="sources"
+) -> dict[str, np.ndarray]:
+    """GRU parameters drawn as PyTorch does: every entry from ``U(-1/sqrt(H), 1/sqrt(H))``.
+
+    Returns ``W_z, W_r, W_h`` (H, H), ``U_z, U_r, U_h`` (H, D), ``b_z, b_r, b_h`` (H,);
+    with ``variant="pytorch"`` also ``b_hn`` (H,).
+    """
+    variant = _check_variant(variant)
+    D = _positive_int("input_size", input_size)
+    H = _positive_int("hidden_size", hidden_size)
+    gen = _rng(rng)
+    k = 1.0 / np.sqrt(H)
+    shapes = {"W": (H, H), "U": (H, D), "b": (H,)}
+    names = PARAM_NAMES + (("b_hn",) if variant == "pytorch" else ())
+    return {name: gen.uniform(-k, k, shapes[name[0]]) for name in names}
+
+
+def gru_param_count(input_size, hidden_size, *, variant="sources") -> int:
+    """Number of scalars in a GRU: ``3 (H·H + H·D + H)``, plus ``H`` (``b_hn``) for pytorch.
+
+    ``torch.nn.GRU`` itself stores ``3 (H·H + H·D + 2H)``: two biases per gate, of which
+    only the sum matters for ``z`` and ``r``.
+    """
+    variant = _check_variant(variant)
+    D = _positive_int("input_size", input_size)
+    H = _positive_int("hidden_size", hidden_size)
+    return 3 * (H * H + H * D + H) + (H if variant == "pytorch" else 0)
+
+
+def count_params(params) -> int:
+    """Total number of scalars in a dict of parameter arrays (every key is counted)."""
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"params must be a dict of arrays keyed by name, got a {type(params).__name__}"
+        )
+    return int(sum(as_float_array(f'params["{k}"]', v).size for k, v in params.items()))
+
+
+def _to_numpy(name: str, value) -> np.ndarray:
+    """A float array from a NumPy array or a (detached, CPU) torch tensor; torch is not imported."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return as_float_array(name, value)
+
+
+def gru_params_to_torch(params, *, layer=0, gradients=False) -> dict[str, np.ndarray]:
+    """Our GRU parameters in the layout of ``torch.nn.GRU``'s state dict (NumPy arrays).
+
+    Gate order in PyTorch is r, z, n: ``weight_ih_l0 = [U_r; U_z; U_h]`` (3H, D),
+    ``weight_hh_l0 = [W_r; W_z; W_h]`` (3H, H), ``bias_ih_l0 = [b_r; b_z; b_h]`` and
+    ``bias_hh_l0 = [0; 0; b_hn]`` (``b_hn`` zeros if absent). Load the result with
+    ``gru.load_state_dict({k: torch.from_numpy(v) for k, v in out.items()})``.
+
+    The weights map one to one, so ``torch.nn.GRU`` then computes exactly
+    ``gru_forward(..., variant="pytorch")``; loading sources-variant parameters gives a
+    different function (the reset gate and the role of ``z`` differ).
+
+    With ``gradients=True``, ``params`` holds gradients (from :func:`gru_backward`) and the
+    result is what PyTorch's ``.grad`` would hold: the gradient of a sum of two biases is
+    the same for each, so ``bias_hh_l0 = [db_r; db_z; db_hn]``. ``layer`` sets the suffix.
+    """
+    p = _gru_params(params, "gru_params_to_torch", "pytorch")  # checks shapes; b_hn zeros if absent
+    H, b_hn = p["b_z"].shape[0], p["b_hn"]
+    zeros = np.zeros(H, dtype=p["b_z"].dtype)
+    hh_r, hh_z = (p["b_r"], p["b_z"]) if gradients else (zeros, zeros)
+    s = f"_l{int(layer)}"
+    return {
+        "weight_ih" + s: np.concatenate([p["U_r"], p["U_z"], p["U_h"]]),
+        "weight_hh" + s: np.concatenate([p["W_r"], p["W_z"], p["W_h"]]),
+        "bias_ih" + s: np.concatenate([p["b_r"], p["b_z"], p["b_h"]]),
+        "bias_hh" + s: np.concatenate([hh_r, hh_z, b_hn]),
+    }
+
+
+def gru_params_from_torch(state, *, layer=0, gradients=False) -> dict[str, np.ndarray]:
+    """Parameters for ``variant="pytorch"`` from a ``torch.nn.GRU`` (or its state dict).
+
+    ``state`` is the module, its ``state_dict()``, or any mapping with
+    ``weight_ih_l0`` (3H, D), ``weight_hh_l0`` (3H, H) and optionally ``bias_ih_l0``,
+    ``bias_hh_l0`` (3H,) (absent for ``bias=False``: zeros), as tensors or arrays.
+    Returns the nine parameters plus ``b_hn``, with ``b_r = b_ir + b_hr`` and
+    ``b_z = b_iz + b_hz`` (only the sums matter), ``b_h = b_in``, ``b_hn = b_hn``.
+
+    With ``gradients=True``, ``state`` holds PyTorch's gradients (for example
+    ``{n: p.grad for n, p in gru.named_parameters()}``) and the result is comparable with
+    the grads of :func:`gru_backward`: ``db_r`` is the gradient of either summand, taken
+    from ``bias_ih``, not their sum.
+    """
+    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
+        state = state.state_dict()
+    if not isinstance(state, Mapping):
+        raise TypeError(
+            f"state must be a torch.nn.GRU or its state dict, got a {type(state).__name__}"
+        )
+    s = f"_l{int(layer)}"
+    missing = [k + s for k in ("weight_ih", "weight_hh") if k + s not in state]
+    if missing:
+        raise KeyError(f"state is missing {', '.join(map(repr, missing))}; it has {sorted(state)}")
+    w_ih = _to_numpy("weight_ih" + s, state["weight_ih" + s])
+    w_hh = _to_numpy("weight_hh" + s, state["weight_hh" + s])
+    require_matrix("weight_ih" + s, w_ih)
+    if w_ih.shape[0] % 3:
+        raise ValueError(f"weight_ih{s} has shape {w_ih.shape}: expected (3H, D)")
+    H, D = w_ih.shape[0] // 3, w_ih.shape[1]
+    require_shape("weight_hh" + s, w_hh, (3 * H, H))
+    biases = {}
+    for k in ("bias_ih", "bias_hh"):
+        if state.get(k + s) is None:
+            biases[k] = np.zeros(3 * H, dtype=w_ih.dtype)
+        else:
+            biases[k] = _to_numpy(k + s, state[k + s])
+            require_shape(k + s, biases[k], (3 * H,))
+    b_ih, b_hh = biases["bias_ih"], biases["bias_hh"]
+    r, z, n = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
+    return {
+        "W_z": w_hh[z].copy(), "W_r": w_hh[r].copy(), "W_h": w_hh[n].copy(),
+        "U_z": w_ih[z].copy(), "U_r": w_ih[r].copy(), "U_h": w_ih[n].copy(),
+        "b_z": b_ih[z].copy() if gradients else b_ih[z] + b_hh[z],
+        "b_r": b_ih[r].copy() if gradients else b_ih[r] + b_hh[r],
+        "b_h": b_ih[n].copy(),
+        "b_hn": b_hh[n].copy(),
+    }
