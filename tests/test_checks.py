@@ -101,6 +101,7 @@ SEQ_MISTAKES = {
     "h0 is ignored": lambda X, h0, p: forward(X, np.zeros_like(h0), p),
     "every step starts from h0": lambda X, h0, p: (np.array([cell(x, h0, p)[0] for x in X]), None),
     "read backwards": lambda X, h0, p: (forward(X[::-1], h0, p)[0][::-1], None),
+    "hs is in reverse order": lambda X, h0, p: (forward(X, h0, p)[0][::-1], None),
     "returned a single state": lambda X, h0, p: (forward(X, h0, p)[0][-1], None),
     r"hs holds h_1 \.\.\. h_T and not h0": lambda X, h0, p: (np.concatenate([h0[None], forward(X, h0, p)[0]]), None),
     "reference implementation": reference_forward,

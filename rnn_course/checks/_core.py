@@ -4,6 +4,8 @@ A check runs the learner's function on inputs chosen so that a wrong answer can 
 diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
 (a shape and which axis, a missing term, NaN, a mutated input, a call to the reference
 implementation). The learner sees the message, never the test code.
+Every function here sets ``__tracebackhide__`` so that IPython (and pytest) leave the
+checks' own frames out of the traceback a learner reads.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class FeedbackError(AssertionError):
 
 
 def _reference_files() -> frozenset[str]:
+    __tracebackhide__ = True
     files = set()
     for name in REFERENCE_MODULES:
         spec = importlib.util.find_spec(name)
@@ -48,6 +51,7 @@ def _reference_files() -> frozenset[str]:
 @contextmanager
 def _watch_reference_calls(calls: list[str]):
     """Record the names of reference functions called inside the block."""
+    __tracebackhide__ = True
     files = _reference_files()
     previous = sys.getprofile()
 
@@ -63,6 +67,7 @@ def _watch_reference_calls(calls: list[str]):
 
 
 def describe(shape_by_name: Mapping[str, tuple]) -> str:
+    __tracebackhide__ = True
     return ", ".join(f"{name} of shape {tuple(shape)}" for name, shape in shape_by_name.items())
 
 
@@ -74,6 +79,7 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     shows as unanswered), calls the reference implementation, or changes its inputs
     (except those named in ``may_modify``, which the caller checks itself).
     """
+    __tracebackhide__ = True
     if not callable(fn):
         raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}")
     snapshot = copy.deepcopy(dict(args))
@@ -123,6 +129,7 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
 
 def unpack_pair(result, name: str, first: str, second: str = "cache"):
     """Check that ``result`` is a pair ``(first, second)`` and return it."""
+    __tracebackhide__ = True
     if isinstance(result, np.ndarray):
         raise FeedbackError(
             f"{name} returned a single array; it must return a pair ({first}, {second}), "
@@ -137,6 +144,7 @@ def unpack_pair(result, name: str, first: str, second: str = "cache"):
 
 
 def as_result_array(value, name: str, what: str) -> np.ndarray:
+    __tracebackhide__ = True
     if value is None:
         raise FeedbackError(f"{name} returned None for {what}: is a `return` or an assignment missing?")
     try:
@@ -151,6 +159,7 @@ def as_result_array(value, name: str, what: str) -> np.ndarray:
 
 
 def shape_hint(got: tuple, expected: tuple) -> str:
+    __tracebackhide__ = True
     if len(got) == len(expected) and sorted(got) == sorted(expected):
         return " Two axes look swapped: multiply on the right by the transpose (x @ W.T)."
     if len(got) < len(expected):
@@ -161,6 +170,7 @@ def shape_hint(got: tuple, expected: tuple) -> str:
 
 
 def require_shape(got: np.ndarray, expected: tuple, name: str, what: str, context: str) -> None:
+    __tracebackhide__ = True
     if got.shape != tuple(expected):
         raise FeedbackError(
             f"{name} returned {what} of shape {got.shape} for {context}; expected {tuple(expected)}."
@@ -169,18 +179,22 @@ def require_shape(got: np.ndarray, expected: tuple, name: str, what: str, contex
 
 
 def close(a, b) -> bool:
+    __tracebackhide__ = True
     a, b = np.asarray(a), np.asarray(b)
     return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
 
 
 def max_diff(a, b) -> float:
+    __tracebackhide__ = True
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
 
 
 def rng_for(hidden: bool, seed: int) -> np.random.Generator:
     """Fixed inputs for visible checks; fresh random ones for hidden checks."""
+    __tracebackhide__ = True
     return np.random.default_rng(None if hidden else seed)
 
 
-def passed(message: str) -> None:
-    print(f"\u2713 {message}")
+def passed(message: str, hidden: bool = False) -> None:
+    __tracebackhide__ = True
+    print(f"\u2713 {message}" + (" (randomised inputs)" if hidden else ""))

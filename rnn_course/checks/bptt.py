@@ -27,6 +27,7 @@ GRAD_KEYS = ("W_x", "W_h", "b_h")
 
 
 def _unpack_triple(result, name: str, first: str, second: str):
+    __tracebackhide__ = True
     if not isinstance(result, tuple) or len(result) != 3:
         got = "None (is a `return` missing?)" if result is None else f"a {type(result).__name__}"
         if isinstance(result, tuple):
@@ -45,6 +46,7 @@ def _unpack_triple(result, name: str, first: str, second: str):
 
 
 def _grads_arrays(grads, name, context, expected):
+    __tracebackhide__ = True
     out = {}
     for k in GRAD_KEYS:
         g = as_result_array(grads[k], name, f'grads["{k}"]')
@@ -60,6 +62,7 @@ def _grads_arrays(grads, name, context, expected):
 
 
 def _run_cell(fn, dh, cache, context):
+    __tracebackhide__ = True
     result = call_learner(fn, CELL, {"dh_t": dh, "cache": cache})
     dx, dh_prev, grads = _unpack_triple(result, CELL, "dx_t", "dh_prev")
     want_dx, want_dh, want_g = rnn_cell_backward(dh, cache)
@@ -73,6 +76,7 @@ def _run_cell(fn, dh, cache, context):
 
 def _cell_formulas(dh, cache, *, deriv):
     """The cell backward with a chosen 'derivative' factor, to recognise mistakes."""
+    __tracebackhide__ = True
     x, h_prev, W_x, W_h = cache["x_t"], cache["h_prev"], cache["W_x"], cache["W_h"]
     da = dh * deriv
     flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731
@@ -81,6 +85,7 @@ def _cell_formulas(dh, cache, *, deriv):
 
 
 def _diagnose_cell(got, want, dh, cache, batch: int | None) -> None:
+    __tracebackhide__ = True
     dx, dh_prev, g = got
     wdx, wdh, wg = want
     if all(close(a, b) for a, b in ((dx, wdx), (dh_prev, wdh))) and all(close(g[k], wg[k]) for k in GRAD_KEYS):
@@ -112,6 +117,7 @@ def _diagnose_cell(got, want, dh, cache, batch: int | None) -> None:
 
 def check_rnn_cell_backward(fn, *, hidden: bool = False) -> None:
     """Shapes, then values for one example and for a batch."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 5)
     _, B, D, H = _sizes(rng, hidden)
     p = _params(rng, D, H)
@@ -120,10 +126,11 @@ def check_rnn_cell_backward(fn, *, hidden: bool = False) -> None:
         dh = rng.normal(size=(*lead, H))
         got, want = _run_cell(fn, dh, cache, context)
         _diagnose_cell(got, want, dh, cache, B if lead else None)
-    passed(f"{CELL} gives the right dx_t, dh_prev and parameter gradients, single and batched")
+    passed(f"{CELL} gives the right dx_t, dh_prev and parameter gradients, single and batched", hidden)
 
 
 def _run_seq(fn, dhs, cache, context):
+    __tracebackhide__ = True
     result = call_learner(fn, SEQ, {"dhs": dhs, "cache": cache})
     dX, dh0, grads = _unpack_triple(result, SEQ, "dX", "dh0")
     want_dX, want_dh0, want_g = rnn_backward(dhs, cache)
@@ -137,6 +144,7 @@ def _run_seq(fn, dhs, cache, context):
 
 def _no_carry(dhs, cache):
     """Each step's gradient from dhs[t] alone: dh_next never added."""
+    __tracebackhide__ = True
     X, h0, hs = cache["X"], cache["h0"], cache["hs"]
     h_prevs = np.concatenate([h0[None], hs[:-1]])
     total = {k: 0.0 for k in GRAD_KEYS}
@@ -150,6 +158,7 @@ def _no_carry(dhs, cache):
 
 def _das(dhs, cache):
     """Gradients with respect to the pre-activations, step by step, as BPTT computes them."""
+    __tracebackhide__ = True
     hs, W_h = cache["hs"], cache["W_h"]
     das, dh_next = np.empty_like(hs), np.zeros_like(cache["h0"])
     for t in range(hs.shape[0] - 1, -1, -1):
@@ -159,6 +168,7 @@ def _das(dhs, cache):
 
 
 def _diagnose_seq(got, want, dhs, cache) -> None:
+    __tracebackhide__ = True
     dX, dh0, g = got
     wdX, wdh0, wg = want
     if close(dX, wdX) and close(dh0, wdh0) and all(close(g[k], wg[k]) for k in GRAD_KEYS):
@@ -199,6 +209,7 @@ def _diagnose_seq(got, want, dhs, cache) -> None:
 
 def check_rnn_backward(fn, *, hidden: bool = False) -> None:
     """A one-step sequence, then longer sequences, single and batched."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 6)
     T, B, D, H = _sizes(rng, hidden)
     p = _params(rng, D, H)
@@ -209,4 +220,4 @@ def check_rnn_backward(fn, *, hidden: bool = False) -> None:
         dhs = rng.normal(size=(*shape, H))
         got, want = _run_seq(fn, dhs, cache, context)
         _diagnose_seq(got, want, dhs, cache)
-    passed(f"{SEQ} backpropagates through time correctly: dX, dh0 and gradients summed over steps")
+    passed(f"{SEQ} backpropagates through time correctly: dX, dh0 and gradients summed over steps", hidden)

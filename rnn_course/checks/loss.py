@@ -22,6 +22,7 @@ NAME = "sequence_cross_entropy"
 
 
 def _run(fn, logits, targets, context):
+    __tracebackhide__ = True
     result = call_learner(fn, NAME, {"logits": logits, "targets": targets})
     loss, dlogits = unpack_pair(result, NAME, "loss", "dlogits")
     loss = as_result_array(loss, NAME, "loss")
@@ -37,6 +38,7 @@ def _run(fn, logits, targets, context):
 
 
 def _diagnose(got, want, logits, targets) -> None:
+    __tracebackhide__ = True
     loss, d = got
     want_loss, want_d = want
     n = targets.size
@@ -64,6 +66,7 @@ def _diagnose(got, want, logits, targets) -> None:
 
 def check_sequence_cross_entropy(fn, *, hidden: bool = False) -> None:
     """Loss and gradient for (T, C) and (T, B, C) logits, then with very large logits."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 7)
     T = int(rng.integers(3, 8)) if hidden else 4
     B = int(rng.integers(2, 5)) if hidden else 2
@@ -85,4 +88,4 @@ def check_sequence_cross_entropy(fn, *, hidden: bool = False) -> None:
             ) from None
         raise
     _diagnose(got, want, big, targets)
-    passed(f"{NAME} returns the summed loss and its gradient softmax(logits) - onehot(y), stably")
+    passed(f"{NAME} returns the summed loss and its gradient softmax(logits) - onehot(y), stably", hidden)

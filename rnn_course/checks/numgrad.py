@@ -11,6 +11,7 @@ NAME = "numerical_gradient"
 
 def check_numerical_gradient(fn, *, hidden: bool = False) -> None:
     """Centred differences on functions with known gradients; ``x`` restored afterwards."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 8)
     shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5))) if hidden else (3, 2)
     x = rng.normal(size=shape)
@@ -45,4 +46,4 @@ def check_numerical_gradient(fn, *, hidden: bool = False) -> None:
             f"{NAME} is wrong for f(x) = sum(a * x**3) (off by up to {max_diff(got, exact):.3g}): perturb one "
             f"element at a time by +h and -h"
         )
-    passed(f"{NAME} computes centred differences accurately and leaves x unchanged")
+    passed(f"{NAME} computes centred differences accurately and leaves x unchanged", hidden)

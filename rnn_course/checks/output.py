@@ -25,6 +25,7 @@ LEARNED = "rnn_forward_learned_h0"
 
 def check_rnn_output(fn, *, hidden: bool = False) -> None:
     """o_t = softmax(W_y h_t + b_y) for one state, a batch and a whole sequence at once."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 9)
     T, B, _, H = _sizes(rng, hidden)
     O = H + 2
@@ -52,11 +53,12 @@ def check_rnn_output(fn, *, hidden: bool = False) -> None:
     got = np.asarray(call_learner(fn, OUT, {"hs": big, "params": p}), dtype=np.float64)
     if not np.all(np.isfinite(got)) or not close(got, output_probs(big, p)):
         raise FeedbackError(f"{OUT}: wrong for large scores: subtract each row's maximum before exp")
-    passed(f"{OUT} gives softmax(W_y h_t + b_y), for any leading axes, stably")
+    passed(f"{OUT} gives softmax(W_y h_t + b_y), for any leading axes, stably", hidden)
 
 
 def check_rnn_forward_learned_h0(fn, *, hidden: bool = False) -> None:
     """The learned h0 in params["h0"] (H,) starts every sequence of the batch."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 10)
     T, B, D, H = _sizes(rng, hidden)
     p = {**_params(rng, D, H), "h0": rng.normal(size=H)}
@@ -76,4 +78,4 @@ def check_rnn_forward_learned_h0(fn, *, hidden: bool = False) -> None:
             f'{LEARNED}: wrong for {context} (off by up to {max_diff(hs, want):.3g}): every sequence '
             f'in the batch starts from the same params["h0"]'
         )
-    passed(f'{LEARNED} starts every sequence from the learned params["h0"]')
+    passed(f'{LEARNED} starts every sequence from the learned params["h0"]', hidden)

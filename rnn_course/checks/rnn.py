@@ -25,6 +25,7 @@ SEQ = "rnn_forward"
 def _sizes(rng: np.random.Generator, hidden: bool) -> tuple[int, int, int, int]:
     """(T, B, D, H) with D != H and B distinct from both, so a transposed weight or a
     swapped axis shows up as a wrong shape rather than silently broadcasting."""
+    __tracebackhide__ = True
     if not hidden:
         return 4, 2, 3, 5
     D = int(rng.integers(2, 6))
@@ -35,6 +36,7 @@ def _sizes(rng: np.random.Generator, hidden: bool) -> tuple[int, int, int, int]:
 
 
 def _params(rng, D: int, H: int) -> dict[str, np.ndarray]:
+    __tracebackhide__ = True
     return {
         "W_x": rng.normal(0, 0.6, (H, D)),
         "W_h": rng.normal(0, 0.6, (H, H)),
@@ -43,6 +45,7 @@ def _params(rng, D: int, H: int) -> dict[str, np.ndarray]:
 
 
 def _cell(fn, x, h, params, context):
+    __tracebackhide__ = True
     h_t, _ = unpack_pair(call_learner(fn, CELL, {"x_t": x, "h_prev": h, "params": params}), CELL, "h_t")
     h_t = as_result_array(h_t, CELL, "h_t")
     expected, _ = rnn_cell_forward(x, h, params)
@@ -52,17 +55,19 @@ def _cell(fn, x, h, params, context):
 
 def check_rnn_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
     """h_t is (H,) for a single example (D,) and (B, H) for a batch (B, D)."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 1)
     _, B, D, H = _sizes(rng, hidden)
     params = _params(rng, D, H)
     _cell(fn, rng.normal(size=D), rng.normal(size=H), params, f"a single example x_t ({D},), h_prev ({H},)")
     _cell(fn, rng.normal(size=(B, D)), rng.normal(size=(B, H)), params,
           f"a batch x_t ({B}, {D}), h_prev ({B}, {H})")
-    passed(f"{CELL} returns h_t of shape (H,) for one example and (B, H) for a batch")
+    passed(f"{CELL} returns h_t of shape (H,) for one example and (B, H) for a batch", hidden)
 
 
 def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
     """Each term on its own, then all together, for one example and for a batch."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 2)
     _, B, D, H = _sizes(rng, hidden)
     p = _params(rng, D, H)
@@ -125,10 +130,11 @@ def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
             f"{CELL}: right for one example but wrong for a batch (B, D) (differs by up to "
             f"{max_diff(got, want):.3g}): each row of x_t and h_prev is one example"
         )
-    passed(f"{CELL} gives the right values: input term, recurrent term, bias and tanh")
+    passed(f"{CELL} gives the right values: input term, recurrent term, bias and tanh", hidden)
 
 
 def _seq(fn, X, h0, params, context):
+    __tracebackhide__ = True
     hs, _ = unpack_pair(call_learner(fn, SEQ, {"X": X, "h0": h0, "params": params}), SEQ, "hs")
     hs = as_result_array(hs, SEQ, "hs")
     expected, _ = rnn_forward(X, h0, params)
@@ -148,6 +154,7 @@ def _seq(fn, X, h0, params, context):
 
 
 def _diagnose_seq(got, want, X, h0, p) -> None:
+    __tracebackhide__ = True
     if close(got, want):
         return
     T = X.shape[0]
@@ -161,6 +168,8 @@ def _diagnose_seq(got, want, X, h0, p) -> None:
         raise FeedbackError(
             f"{SEQ}: every step starts from h0: carry the new state forward, so that step t uses h_(t-1)"
         )
+    if T > 1 and close(got[::-1], want):
+        raise FeedbackError(f"{SEQ}: hs is in reverse order: hs[t] must be the state after reading X[t]")
     if close(got[::-1], rnn_forward(X[::-1], h0, p)[0]):
         raise FeedbackError(f"{SEQ}: the sequence is read backwards: step through X[0], X[1], ... in order")
     bad = int(np.argmax([not close(g, w) for g, w in zip(got, want)]))
@@ -172,17 +181,19 @@ def _diagnose_seq(got, want, X, h0, p) -> None:
 
 def check_rnn_forward_shapes(fn, *, hidden: bool = False) -> None:
     """hs is (T, H) for a sequence (T, D) and (T, B, H) for a batch of sequences (T, B, D)."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 3)
     T, B, D, H = _sizes(rng, hidden)
     p = _params(rng, D, H)
     _seq(fn, rng.normal(size=(T, D)), rng.normal(size=H), p, f"X of shape ({T}, {D}) and h0 ({H},)")
     _seq(fn, rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), p,
          f"X of shape ({T}, {B}, {D}) and h0 ({B}, {H})")
-    passed(f"{SEQ} returns hs of shape (T, H) for one sequence and (T, B, H) for a batch")
+    passed(f"{SEQ} returns hs of shape (T, H) for one sequence and (T, B, H) for a batch", hidden)
 
 
 def check_rnn_forward_values(fn, *, hidden: bool = False) -> None:
     """A one-step sequence, then longer ones, single and batched."""
+    __tracebackhide__ = True
     rng = rng_for(hidden, 4)
     T, B, D, H = _sizes(rng, hidden)
     p = _params(rng, D, H)
@@ -196,4 +207,4 @@ def check_rnn_forward_values(fn, *, hidden: bool = False) -> None:
     got, want = _seq(fn, Xb, h0b, p, f"a batch of {B} sequences")
     if not close(got, want):
         _diagnose_seq(got, want, Xb, h0b, p)
-    passed(f"{SEQ} carries the hidden state through time correctly")
+    passed(f"{SEQ} carries the hidden state through time correctly", hidden)
