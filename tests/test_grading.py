@@ -27,8 +27,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENT = "ex01-recurrence"
-NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 # Per-cell timeout while grading here: small, so the looping submission costs seconds.
 CELL_TIMEOUT = 5
 STUDENTS = ("correct", "untouched", "raising", "looping", "delegating")
@@ -56,7 +55,8 @@ def fill_answers(release, body) -> None:
         cell.source = STUB.sub(replace, cell.source, count=1)
 
 
-def make_submissions(course: Path) -> None:
+def make_submissions(course: Path, ASSIGNMENT: str) -> None:
+    NOTEBOOK = f"{ASSIGNMENT}.ipynb"
     release = course / "exercises" / ASSIGNMENT / NOTEBOOK
     source = nbformat.read(course / "solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
     solutions = {
@@ -111,7 +111,9 @@ def page_text(path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_grading_pipeline(tmp_path, run_nbgrader, kernel_env):
+@pytest.mark.parametrize("ASSIGNMENT", ASSIGNMENTS)
+def test_grading_pipeline(tmp_path, run_nbgrader, kernel_env, ASSIGNMENT):
+    NOTEBOOK = f"{ASSIGNMENT}.ipynb"
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", course)
@@ -135,7 +137,7 @@ def test_grading_pipeline(tmp_path, run_nbgrader, kernel_env):
     timings["generate-exercises.sh --gradebook"] = time.perf_counter() - start
     (course / "students.csv").write_text("id,first_name,last_name\n" + "".join(f"{s},{s},Student\n" for s in STUDENTS))
     step("student import", "db", "student", "import", "students.csv")
-    make_submissions(course)
+    make_submissions(course, ASSIGNMENT)
     step("autograde", "autograde", ASSIGNMENT, f"--ExecutePreprocessor.timeout={CELL_TIMEOUT}")
     step("generate_feedback", "generate_feedback", ASSIGNMENT)
     step("export", "export", "--to=grades.csv")
@@ -170,11 +172,20 @@ def test_grading_pipeline(tmp_path, run_nbgrader, kernel_env):
     hidden_lines = {
         line.strip() for c in source.cells for region in HIDDEN.findall(c.source) for line in region.splitlines()
     } - {""}
+    visible_lines = {
+        line.strip()
+        for c in source.cells
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+        for line in HIDDEN.sub("", c.source).splitlines()
+        if line.strip().startswith("check_")
+    }
+    assert visible_lines, "the exercise has no visible tests"
     assert hidden_lines, "the exercise has no hidden tests"
     for student in STUDENTS:
         page = course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
         text = page_text(page)
-        assert "check_rnn_cell_forward_values(rnn_cell_forward)" in text, f"{page.name}: visible test missing"
+        missing = sorted(line for line in visible_lines if line not in text)
+        assert not missing, f"{page.name}: visible tests missing from the feedback: {missing}"
         leaked = sorted(line for line in hidden_lines if line in text)
         assert not leaked, f"feedback for {student} shows hidden test code: {leaked}"
         assert "HIDDEN TESTS" not in text
