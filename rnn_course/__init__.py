@@ -3,6 +3,7 @@
 The public API (see the notation page of the book) is importable from here.
 """
 
+from .adding import BASELINE_MSE, adding_problem_batch, train_adding
 from .activations import sigmoid, softmax
 from .gradcheck import check_gradients, numerical_gradient, rel_error
 from .gru import (
@@ -27,11 +28,18 @@ from .lstm import (
 )
 from .losses import mse_loss, softmax_cross_entropy
 from .optim import SGD, Adam, clip_grad_norm, clip_grad_value
+from .models import init_model, model_backward, model_forward
 from .output import output_backward, output_forward, output_probs
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .tbptt import rnn_backward_truncated, tbptt_chunks
 
 __all__ = [
+    "BASELINE_MSE",
+    "adding_problem_batch",
+    "init_model",
+    "model_backward",
+    "model_forward",
+    "train_adding",
     "Adam",
     "SGD",
     "clip_grad_norm",

@@ -1,0 +1,91 @@
+"""One interface over the three recurrent layers, so an experiment can take any of them.
+
+A *model* here is a recurrent layer (``"rnn"``, ``"lstm"`` or ``"gru"``) started from a zero
+state, followed by the affine output layer ``W_y h_t + b_y``. Its parameters are one dict:
+the layer's keys plus ``W_y`` (O, H) and ``b_y`` (O,).
+
+    params = init_model("lstm", input_size=2, hidden_size=32, output_size=1, rng=0)
+    outputs, cache = model_forward("lstm", X, params)      # (T, B, O): W_y h_t + b_y
+    grads = model_backward("lstm", doutputs, cache)         # same keys as params
+
+Only the layer's sequence functions (the fused fast path) are used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .gru import gru_backward, gru_forward, init_gru_params
+from .init import _positive_int, _rng, init_lstm_params, init_rnn_params
+from .lstm import lstm_backward, lstm_forward
+from .output import output_backward, output_forward
+from .rnn import rnn_backward, rnn_forward
+
+KINDS = ("rnn", "lstm", "gru")
+
+
+def _kind(kind) -> str:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return kind
+
+
+def init_model(kind, input_size, hidden_size, output_size, *, rng=None) -> dict[str, np.ndarray]:
+    """Parameters of a recurrent layer of ``kind`` plus an output layer, in one dict."""
+    kind = _kind(kind)
+    D = _positive_int("input_size", input_size)
+    H = _positive_int("hidden_size", hidden_size)
+    O = _positive_int("output_size", output_size)
+    gen = _rng(rng)
+    if kind == "rnn":
+        params = init_rnn_params(D, H, rng=gen)
+    elif kind == "lstm":
+        params = init_lstm_params(D, H, rng=gen, forget_bias=1.0)
+    else:
+        params = init_gru_params(D, H, rng=gen)
+    k = 1.0 / np.sqrt(H)
+    params["W_y"] = gen.uniform(-k, k, (O, H))
+    params["b_y"] = np.zeros(O)
+    return params
+
+
+def _hidden_size(kind: str, params) -> int:
+    key = {"rnn": "W_h", "lstm": "W_f", "gru": "W_z"}[kind]
+    if key not in params:
+        raise KeyError(f"params has no {key!r}: are these the parameters of a {kind!r} model?")
+    return np.shape(params[key])[0]
+
+
+def model_forward(kind, X, params):
+    """Run the model over ``X`` (T, D) or (T, B, D) from a zero state.
+
+    Returns ``outputs`` (T, ..., O), the output layer at every step, and a cache.
+    For a many-to-one task use ``outputs[-1]`` and pass a gradient that is zero before it.
+    """
+    kind = _kind(kind)
+    X = np.asarray(X, dtype=np.float64)
+    H = _hidden_size(kind, params)
+    h0 = np.zeros((*X.shape[1:-1], H))
+    if kind == "rnn":
+        hs, layer_cache = rnn_forward(X, h0, params)
+    elif kind == "lstm":
+        hs, _, layer_cache = lstm_forward(X, h0, np.zeros_like(h0), params)
+    else:
+        hs, layer_cache = gru_forward(X, h0, params)
+    outputs, out_cache = output_forward(hs, params)
+    return outputs, {"kind": kind, "layer": layer_cache, "output": out_cache}
+
+
+def model_backward(kind, doutputs, cache) -> dict[str, np.ndarray]:
+    """Gradients of every parameter, given dLoss/doutputs (T, ..., O)."""
+    kind = _kind(kind)
+    if not isinstance(cache, dict) or cache.get("kind") != kind:
+        raise TypeError(f"cache must be the cache returned by model_forward({kind!r}, ...)")
+    dhs, grads = output_backward(doutputs, cache["output"])
+    if kind == "rnn":
+        _, _, layer_grads = rnn_backward(dhs, cache["layer"])
+    elif kind == "lstm":
+        _, _, _, layer_grads = lstm_backward(dhs, cache["layer"])
+    else:
+        _, _, layer_grads = gru_backward(dhs, cache["layer"])
+    return {**layer_grads, **grads}
