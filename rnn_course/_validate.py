@@ -96,3 +96,19 @@ def require_same_shape(name: str, array: np.ndarray, shape: tuple[int, ...], *, 
 def require_cache(cache, keys: Iterable[str], *, made_by: str) -> None:
     if not isinstance(cache, Mapping) or any(k not in cache for k in keys):
         raise TypeError(f"cache must be the cache returned by {made_by}")
+
+
+def positive_int(name: str, value) -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` naming it unless it is >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def as_rng(rng) -> np.random.Generator:
+    """``None`` or an int seed gives a new Generator; a Generator is used as it is."""
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")

@@ -43,6 +43,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ._arrays import flat as _flat
 from ._validate import (
     as_float_array,
     require_cache,
@@ -90,11 +91,6 @@ def _backward_variant(cache, variant, made_by: str) -> str:
             f'variant={variant!r} but the cache was made with variant={cache["variant"]!r}'
         )
     return cache["variant"]
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
-    return a.reshape(-1, a.shape[-1])
 
 
 # ----------------------------------------------------------------------------- cell

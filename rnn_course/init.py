@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from ._validate import as_rng, positive_int
 
 
-def _rng(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}")
+# Argument helpers live in _validate; the private names stay importable from here.
+_positive_int = positive_int
+_rng = as_rng
 
 
 def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None) -> dict[str, np.ndarray]:

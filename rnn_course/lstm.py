@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import flat as _flat
 from ._validate import (
     as_float_array,
     require_cache,
@@ -56,11 +57,6 @@ def _lstm_params(params, where: str) -> dict[str, np.ndarray]:
         require_shape(f'params["U_{g}"]', p[f"U_{g}"], (H, D))
         require_shape(f'params["b_{g}"]', p[f"b_{g}"], (H,))
     return p
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
-    return a.reshape(-1, a.shape[-1])
 
 
 def lstm_cell_forward(x_t, h_prev, c_prev, params):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import flat as _flat
 from ._validate import (
     as_float_array,
     require_cache,
@@ -38,11 +39,6 @@ def _rnn_params(params, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     require_shape('params["W_h"]', W_h, (H, H))
     require_shape('params["b_h"]', b_h, (H,))
     return W_x, W_h, b_h
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """Collapse every leading (time and batch) axis: ``(..., n) -> (N, n)``."""
-    return a.reshape(-1, a.shape[-1])
 
 
 def rnn_cell_forward(x_t, h_prev, params):
