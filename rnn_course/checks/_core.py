@@ -109,22 +109,44 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     for key, before in snapshot.items():
         if key in may_modify:
             continue
-        after = args[key]
-        if isinstance(before, Mapping):
-            if set(after) != set(before):
-                raise FeedbackError(f"{name} added or removed keys of {key}: leave its inputs unchanged")
-            for k in before:
-                if not np.array_equal(np.asarray(after[k]), np.asarray(before[k])):
-                    raise FeedbackError(
-                        f'{name} changed {key}["{k}"] in place: compute new arrays instead of '
-                        f"modifying its inputs"
-                    )
-        elif not np.array_equal(np.asarray(after), np.asarray(before)):
+        where = _first_change(before, args[key], key)
+        if where == key:
             raise FeedbackError(
                 f"{name} changed its input {key} in place (for example with += or [...] =): "
                 f"compute a new array instead"
             )
+        if where is not None:
+            raise FeedbackError(
+                f"{name} changed {where} in place: compute new arrays instead of modifying its inputs"
+            )
     return result
+
+
+def _first_change(before, after, path: str) -> str | None:
+    """The path of the first part of ``after`` that differs from ``before``, or None."""
+    if isinstance(before, Mapping):
+        if not isinstance(after, Mapping) or set(after) != set(before):
+            return f"{path} (keys added or removed)"
+        for k in before:
+            found = _first_change(before[k], after[k], f'{path}["{k}"]')
+            if found:
+                return found
+        return None
+    if isinstance(before, (list, tuple)):
+        if not isinstance(after, (list, tuple)) or len(after) != len(before):
+            return f"{path} (items added or removed)"
+        for i, (b, a) in enumerate(zip(before, after)):
+            found = _first_change(b, a, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if callable(before) or isinstance(before, str):
+        return None
+    try:
+        same = np.array_equal(np.asarray(after), np.asarray(before))
+    except (TypeError, ValueError):
+        same = True
+    return None if same else path
 
 
 def unpack_pair(result, name: str, first: str, second: str = "cache"):
