@@ -1,0 +1,324 @@
+"""Feedback checks for the GRU exercise: right answers pass, typical mistakes are named."""
+
+import numpy as np
+import pytest
+
+import rnn_course
+from rnn_course.checks import FeedbackError
+from rnn_course.checks.gru import (
+    check_gru_backward,
+    check_gru_cell_backward,
+    check_gru_cell_forward_shapes,
+    check_gru_cell_forward_values,
+    check_gru_forward_shapes,
+    check_gru_forward_values,
+    check_gru_param_count,
+)
+
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def cell(x, h, p, m=""):
+    """An independent GRU cell, with an optional mistake ``m``."""
+    W = {g: p[f"W_{g}"] for g in "zrh"}
+    U = {g: p[f"U_{g}"] for g in "zrh"}
+    b = {g: (0.0 if m == f"no_b_{g}" else p[f"b_{g}"]) for g in "zrh"}
+    for g in "zrh":
+        if m == f"swap_{g}":
+            W[g], U[g] = U[g], W[g]
+    act = np.tanh if m == "gate_tanh" else sig
+    z = act(h @ W["z"].T + x @ U["z"].T + b["z"])
+    r = act(h @ W["r"].T + x @ U["r"].T + b["r"])
+    if m == "swap_zr":
+        z, r = r, z
+    xu = x @ U["h"].T
+    if m == "reset_x":
+        a = h @ W["h"].T + r * xu
+    elif m == "reset_after":
+        a = r * (h @ W["h"].T) + xu
+    elif m == "reset_none":
+        a = h @ W["h"].T + xu
+    else:
+        a = (r * h) @ W["h"].T + xu
+    a = a + b["h"]
+    ht = sig(a) if m == "cand_sigmoid" else np.tanh(a)
+    if m == "flip_z":
+        return z * h + (1 - z) * ht, None
+    return (1 - z) * h + z * ht, {"h_t": "ignored"}
+
+
+def forward(X, h0, p, *, mistake="", cell_fn=cell):
+    hs, h = [], h0
+    for t in range(len(X)):
+        start = h0 if mistake == "from_h0" else h
+        h, _ = cell_fn(X[t], start, p)
+        hs.append(h)
+    if mistake == "with_h0":
+        return np.array([h0] + hs), None
+    if mistake == "h0_first":
+        return np.array([h0] + hs[:-1]), None
+    if mistake == "last_only":
+        return hs[-1], None
+    if mistake == "reversed":
+        return np.array(hs[::-1]), None
+    return np.array(hs), None
+
+
+def _flat(a):
+    return a.reshape(-1, a.shape[-1])
+
+
+def cell_backward(dh, c, m=""):
+    """An independent GRU cell backward, with an optional mistake ``m``."""
+    x, h, z, r, ht = (c[k] for k in ("x_t", "h_prev", "z_t", "r_t", "h_tilde"))
+    dz = dh * ((h - ht) if m == "flip_dz" else (ht - h))
+    dht = dh * z
+    da_h = dht if m == "no_tanh" else dht * (1 - ht**2)
+    d_rh = da_h @ c["W_h"]
+    da_z = dz if m == "no_sig_z" else dz * z * (1 - z)
+    da_r = d_rh * h if m == "no_sig_r" else d_rh * h * r * (1 - r)
+    dh_prev = d_rh * (1 if m == "cand_path_no_r" else r)
+    if m != "no_direct":
+        dh_prev = dh_prev + dh * (1 - z)
+    if m != "no_z_path":
+        dh_prev = dh_prev + da_z @ c["W_z"]
+    if m != "no_r_path":
+        dh_prev = dh_prev + da_r @ c["W_r"]
+    dx = da_h @ c["U_h"] + da_r @ c["U_r"]
+    if m != "dx_no_z":
+        dx = dx + da_z @ c["U_z"]
+    das = {"z": _flat(da_z), "r": _flat(da_r), "h": _flat(da_h)}
+    rh = _flat(h) if m == "dWh_no_r" else _flat(r * h)
+    g = {"W_z": das["z"].T @ _flat(h), "W_r": das["r"].T @ _flat(h),
+         "W_h": das["h"].T @ rh}
+    for k in "zrh":
+        g[f"U_{k}"] = das[k].T @ _flat(x)
+        g[f"b_{k}"] = das[k].sum(0)
+        if m == "b_unsummed":
+            g[f"b_{k}"] = {"z": da_z, "r": da_r, "h": da_h}[k]
+    if m == "transpose":
+        g["W_r"] = g["W_r"].T
+    if m == "mean" and da_z.ndim == 2:
+        g = {k: v / da_z.shape[0] for k, v in g.items()}
+    return dx, dh_prev, g
+
+
+def backward(dhs, cache, m="", cell_bwd=cell_backward):
+    X, h0, hs, gates = (cache[k] for k in ("X", "h0", "hs", "gates"))
+    H = hs.shape[-1]
+    W = {"W_z": cache["W_zr"][:H], "W_r": cache["W_zr"][H:],
+         "W_h": cache["W_h"], "U_z": cache["U"][:H],
+         "U_r": cache["U"][H:2 * H], "U_h": cache["U"][2 * H:]}
+    grads = {k: 0.0 for k in ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h",
+                              "b_z", "b_r", "b_h")}
+    dX, dh_next = np.zeros_like(X), np.zeros_like(h0)
+    for t in reversed(range(len(X))):
+        h_prev = hs[t] if m == "same_step" else (h0 if t == 0 else hs[t - 1])
+        z, r = gates[t, ..., :H], gates[t, ..., H:2 * H]
+        if m == "swap_slices":
+            z, r = r, z
+        step = {**W, "x_t": X[t], "h_prev": h_prev, "z_t": z, "r_t": r,
+                "h_tilde": gates[t, ..., 2 * H:]}
+        up = dhs[t] + (0.0 if m == "no_carry" else dh_next)
+        dX[t], dh_next, g = cell_bwd(up, step)
+        grads = {k: g[k] if m == "overwrite" else grads[k] + g[k]
+                 for k in grads}
+    dh0 = np.zeros_like(h0) if m == "dh0_zero" else dh_next
+    return dX, dh0, grads
+
+
+def param_count(input_size, hidden_size):
+    H, D = hidden_size, input_size
+    return 3 * (H * H + H * D + H)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_answers_pass(hidden, capsys):
+    check_gru_cell_forward_shapes(cell, hidden=hidden)
+    check_gru_cell_forward_values(cell, hidden=hidden)
+    check_gru_forward_shapes(forward, hidden=hidden)
+    check_gru_forward_values(forward, hidden=hidden)
+    check_gru_cell_backward(cell_backward, hidden=hidden)
+    check_gru_backward(backward, hidden=hidden)
+    check_gru_param_count(param_count, hidden=hidden)
+    assert capsys.readouterr().out.count("\u2713") == 7
+
+
+def _mutating_cell(x, h, p):
+    h *= 0.5
+    return cell(x, h, p)
+
+
+def _nan_cell(x, h, p):
+    return cell(x, h, p)[0] * np.nan, None
+
+
+FORWARD_MISTAKES = {
+    "update gate is applied the wrong way round": "flip_z",
+    r"reset gate is applied to the wrong term \(to U_h x_t\)": "reset_x",
+    r"reset gate is applied to the wrong term \(after the matrix": "reset_after",
+    "reset gate is not used": "reset_none",
+    "candidate h̃_t uses the sigmoid": "cand_sigmoid",
+    "gates use tanh": "gate_tanh",
+    "update and reset gates are swapped": "swap_zr",
+    "W_h and U_h are swapped": "swap_h",
+    "W_z and U_z are swapped": "swap_z",
+    "W_r and U_r are swapped": "swap_r",
+    "bias b_z of the update gate is missing": "no_b_z",
+    "bias b_r of the reset gate is missing": "no_b_r",
+    "bias b_h of the candidate is missing": "no_b_h",
+}
+
+
+@pytest.mark.parametrize("message", FORWARD_MISTAKES)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_cell_forward_mistakes_are_named(message, hidden):
+    mistake = FORWARD_MISTAKES[message]
+    with pytest.raises(FeedbackError, match=message):
+        check_gru_cell_forward_values(lambda x, h, p: cell(x, h, p, mistake),
+                                      hidden=hidden)
+
+
+OTHER_CELL_MISTAKES = {
+    "reference implementation": rnn_course.gru_cell_forward,
+    "changed its input h_prev in place": _mutating_cell,
+    "NaN or infinite": _nan_cell,
+    r"must return a pair \(h_t, cache\)": lambda x, h, p: cell(x, h, p)[0],
+    "are a W and a U swapped": lambda x, h, p: cell(x, h, p, "swap_h"),
+}
+
+
+@pytest.mark.parametrize("message", OTHER_CELL_MISTAKES)
+def test_other_cell_forward_mistakes_are_named(message):
+    with pytest.raises(FeedbackError, match=message):
+        check_gru_cell_forward_shapes(OTHER_CELL_MISTAKES[message])
+
+
+def test_wrong_shape_is_named():
+    with pytest.raises(FeedbackError, match=r"h_t of shape \(5, 1\)"):
+        check_gru_cell_forward_shapes(
+            lambda x, h, p: (cell(x, h, p)[0][:, None], None))
+
+
+SEQ_MISTAKES = {
+    "returned a single state": "last_only",
+    "returned 5 states for 4 inputs": "with_h0",
+    "off by one step": "h0_first",
+    "every step starts from h0": "from_h0",
+    "reverse order": "reversed",
+}
+
+
+@pytest.mark.parametrize("message", SEQ_MISTAKES)
+def test_sequence_forward_mistakes_are_named(message):
+    check = (check_gru_forward_shapes if "returned" in message
+             else check_gru_forward_values)
+    with pytest.raises(FeedbackError, match=message):
+        check(lambda X, h0, p: forward(X, h0, p, mistake=SEQ_MISTAKES[message]))
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_sequence_forward_names_a_wrong_cell_and_delegation(hidden):
+    def wrong(X, h0, p):
+        return forward(X, h0, p,
+                       cell_fn=lambda x, h, q: cell(x, h, q, "flip_z"))
+
+    with pytest.raises(FeedbackError, match=r"hs\[0\] is wrong.*Part 1"):
+        check_gru_forward_values(wrong, hidden=hidden)
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_gru_forward_values(rnn_course.gru_forward, hidden=hidden)
+
+
+CELL_BACKWARD_MISTAKES = {
+    r"misses the direct path through \(1 − z_t\)": "no_direct",
+    "misses the path through the update gate": "no_z_path",
+    "misses the path through the reset gate": "no_r_path",
+    "multiply da_h @ W_h by r_t": "cand_path_no_r",
+    "dz_t has the wrong sign": "flip_dz",
+    "derivative of tanh is missing": "no_tanh",
+    "sigmoid is missing for the update gate": "no_sig_z",
+    "sigmoid is missing for the reset gate": "no_sig_r",
+    r"r_t ⊙ h_\{t-1\}, not h_\{t-1\}": "dWh_no_r",
+    "dx_t misses the update gate's term": "dx_no_z",
+    r'grads\["W_r"\] is transposed': "transpose",
+    "averaged over the batch": "mean",
+    r'grads\["b_z"\] has shape': "b_unsummed",
+}
+
+
+@pytest.mark.parametrize("message", CELL_BACKWARD_MISTAKES)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_cell_backward_mistakes_are_named(message, hidden):
+    mistake = CELL_BACKWARD_MISTAKES[message]
+    with pytest.raises(FeedbackError, match=message):
+        check_gru_cell_backward(lambda dh, c: cell_backward(dh, c, mistake),
+                                hidden=hidden)
+
+
+def test_cell_backward_delegation_and_missing_keys():
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_gru_cell_backward(rnn_course.gru_cell_backward)
+    with pytest.raises(FeedbackError, match="grads is missing 'W_r'"):
+        check_gru_cell_backward(
+            lambda dh, c: (*cell_backward(dh, c)[:2], {"W_z": 0}))
+    with pytest.raises(FeedbackError, match="must return three values"):
+        check_gru_cell_backward(lambda dh, c: cell_backward(dh, c)[:2])
+
+
+SEQ_BACKWARD_MISTAKES = {
+    "gradient flowing back through time is lost": "no_carry",
+    r"add up each step's gradients \(\+=\)": "overwrite",
+    "wrong time index for h_prev": "same_step",
+    "z_t and r_t are swapped": "swap_slices",
+    "dh0 is wrong": "dh0_zero",
+}
+
+
+@pytest.mark.parametrize("message", SEQ_BACKWARD_MISTAKES)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_sequence_backward_mistakes_are_named(message, hidden):
+    mistake = SEQ_BACKWARD_MISTAKES[message]
+    with pytest.raises(FeedbackError, match=message):
+        check_gru_backward(lambda d, c: backward(d, c, mistake), hidden=hidden)
+
+
+def test_sequence_backward_with_a_wrong_cell_points_to_part_3():
+    def wrong(dhs, cache):
+        return backward(dhs, cache,
+                        cell_bwd=lambda d, c: cell_backward(d, c, "no_tanh"))
+
+    with pytest.raises(FeedbackError, match="Make Part 3 pass first"):
+        check_gru_backward(wrong)
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_gru_backward(rnn_course.gru_backward)
+
+
+COUNT_MISTAKES = {
+    "LSTM's count": lambda D, H: 4 * (H * H + H * D + H),
+    "biases are missing": lambda D, H: 3 * (H * H + H * D),
+    "two biases per block": lambda D, H: 3 * (H * H + H * D + 2 * H),
+    "one block": lambda D, H: H * H + H * D + H,
+    "input_size and hidden_size are swapped":
+        lambda D, H: 3 * (D * D + D * H + D),
+    r"expected \d+\. Count every array": lambda D, H: 3 * (H * H + H * D + H) + 1,
+    "return a whole number": lambda D, H: str(3 * (H * H + H * D + H)),
+    "reference implementation": rnn_course.gru_param_count,
+}
+
+
+@pytest.mark.parametrize("message", COUNT_MISTAKES)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_param_count_mistakes_are_named(message, hidden):
+    with pytest.raises(FeedbackError, match=message):
+        check_gru_param_count(COUNT_MISTAKES[message], hidden=hidden)
+
+
+def test_delegating_param_count_through_count_params_is_flagged():
+    def via_params(input_size, hidden_size):
+        from rnn_course import count_params, init_gru_params
+        return count_params(init_gru_params(input_size, hidden_size))
+
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_gru_param_count(via_params)
