@@ -7,6 +7,32 @@ names the mistake, and prints a line starting with a check mark when everything 
 
 from ._core import FeedbackError
 from .bptt import check_rnn_backward, check_rnn_cell_backward
+from .gradients import (
+    check_clip_grad_norm,
+    check_clip_grad_norm_edge_cases,
+    check_clip_grad_value,
+    check_gradient_norms_shapes,
+    check_gradient_norms_values,
+)
+from .lstm import (
+    check_lstm_backward_shapes,
+    check_lstm_backward_values,
+    check_lstm_cell_backward_shapes,
+    check_lstm_cell_backward_values,
+    check_lstm_cell_forward_shapes,
+    check_lstm_cell_forward_values,
+    check_lstm_forward_shapes,
+    check_lstm_forward_values,
+)
+from .gru import (
+    check_gru_backward,
+    check_gru_cell_backward,
+    check_gru_cell_forward_shapes,
+    check_gru_cell_forward_values,
+    check_gru_forward_shapes,
+    check_gru_forward_values,
+    check_gru_param_count,
+)
 from .loss import check_sequence_cross_entropy
 from .numgrad import check_numerical_gradient
 from .output import check_rnn_forward_learned_h0, check_rnn_output
@@ -19,6 +45,26 @@ from .rnn import (
 
 __all__ = [
     "FeedbackError",
+    "check_clip_grad_norm",
+    "check_clip_grad_norm_edge_cases",
+    "check_clip_grad_value",
+    "check_gradient_norms_shapes",
+    "check_gradient_norms_values",
+    "check_gru_backward",
+    "check_gru_cell_backward",
+    "check_gru_cell_forward_shapes",
+    "check_gru_cell_forward_values",
+    "check_gru_forward_shapes",
+    "check_gru_forward_values",
+    "check_gru_param_count",
+    "check_lstm_backward_shapes",
+    "check_lstm_backward_values",
+    "check_lstm_cell_backward_shapes",
+    "check_lstm_cell_backward_values",
+    "check_lstm_cell_forward_shapes",
+    "check_lstm_cell_forward_values",
+    "check_lstm_forward_shapes",
+    "check_lstm_forward_values",
     "check_numerical_gradient",
     "check_rnn_backward",
     "check_rnn_cell_backward",
