@@ -11,6 +11,8 @@
 # Any Sphinx warning fails the build (non-zero exit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The course's matrices are small: one BLAS thread per process is faster and steadier.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 root=$(pwd)
 
 # 1. Python: .venv with the course, Jupyter Book and friends.
