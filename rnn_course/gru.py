@@ -452,7 +452,7 @@ def gru_params_from_torch(state, *, layer=0, gradients=False) -> dict[str, np.nd
     require_matrix("weight_ih" + s, w_ih)
     if w_ih.shape[0] % 3:
         raise ValueError(f"weight_ih{s} has shape {w_ih.shape}: expected (3H, D)")
-    H, D = w_ih.shape[0] // 3, w_ih.shape[1]
+    H = w_ih.shape[0] // 3
     require_shape("weight_hh" + s, w_hh, (3 * H, H))
     biases = {}
     for k in ("bias_ih", "bias_hh"):

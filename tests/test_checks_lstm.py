@@ -244,7 +244,7 @@ CELL_BACKWARD_MISTAKES = {
     "output gate o_t's term": kw(cell_backward, drop_gate="o"),
     r'grads\["b_f"\] has shape .* sum it over the batch': kw(cell_backward, b_unsummed=True),
     "reference implementation": delegating_cell_backward,
-    "changed its input cache in place": kw(cell_backward, mutate=True),
+    "changed its input cache": kw(cell_backward, mutate=True),
 }
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnn_course.adding import BASELINE_MSE, adding_loss_and_grads, adding_problem_batch, train_adding
-from rnn_course.gradcheck import numerical_gradient, rel_error
+from rnn_course.gradcheck import numerical_gradient
 from rnn_course.models import KINDS, init_model, model_backward, model_forward
 
 

@@ -66,6 +66,23 @@ def _watch_reference_calls(calls: list[str]):
         sys.setprofile(previous)
 
 
+def _reference_frame(tb) -> str | None:
+    """The name of the first reference function a traceback passes through, if any."""
+    files = _reference_files()
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename in files:
+            return tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return None
+
+
+def _delegation(name: str, reference: str) -> FeedbackError:
+    return FeedbackError(
+        f"{name} calls the course's reference implementation ({reference} from rnn_course). "
+        f"Write the computation yourself with NumPy: delegating earns no points."
+    )
+
+
 def describe(shape_by_name: Mapping[str, tuple]) -> str:
     __tracebackhide__ = True
     return ", ".join(f"{name} of shape {tuple(shape)}" for name, shape in shape_by_name.items())
@@ -91,6 +108,10 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     except NotImplementedError:
         raise
     except Exception as exc:
+        reference = _reference_frame(exc.__traceback__)
+        if reference is not None:  # the reference was called and refused the arguments
+            calls.append(reference)
+            raise _delegation(name, reference) from None
         hint = ""
         if isinstance(exc, ValueError) and ("matmul" in str(exc) or "broadcast" in str(exc)):
             hint = (
@@ -102,10 +123,7 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
             f"It was called with {describe(shapes)}.{hint}"
         ) from exc
     if calls:
-        raise FeedbackError(
-            f"{name} calls the course's reference implementation ({calls[0]} from rnn_course). "
-            f"Write the computation yourself with NumPy: delegating earns no points."
-        )
+        raise _delegation(name, calls[0])
     for key, before in snapshot.items():
         if key in may_modify:
             continue
@@ -117,7 +135,8 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
             )
         if where is not None:
             raise FeedbackError(
-                f"{name} changed {where} in place: compute new arrays instead of modifying its inputs"
+                f"{name} changed its input {where} in place: compute new arrays instead of "
+                f"modifying its inputs"
             )
     return result
 
@@ -162,6 +181,21 @@ def unpack_pair(result, name: str, first: str, second: str = "cache"):
         if isinstance(result, tuple):
             got = f"a tuple of {len(result)} values"
         raise FeedbackError(f"{name} must return a pair ({first}, {second}); it returned {got}")
+    return result
+
+
+def unpack_triple(result, name: str, first: str, second: str):
+    """Check that ``result`` is ``(first, second, grads)`` with ``grads`` a dict; return it."""
+    __tracebackhide__ = True
+    if not isinstance(result, tuple) or len(result) != 3:
+        got = "None (is a `return` missing?)" if result is None else f"a {type(result).__name__}"
+        if isinstance(result, tuple):
+            got = f"a tuple of {len(result)} values"
+        raise FeedbackError(f"{name} must return three values ({first}, {second}, grads); it returned {got}")
+    if not isinstance(result[2], dict):
+        raise FeedbackError(
+            f"{name}: grads must be a dict keyed by parameter name, got {type(result[2]).__name__}"
+        )
     return result
 
 

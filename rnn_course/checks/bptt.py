@@ -18,6 +18,7 @@ from ._core import (
     passed,
     require_shape,
     rng_for,
+    unpack_triple,
 )
 from .rnn import _params, _sizes
 
@@ -28,14 +29,7 @@ GRAD_KEYS = ("W_x", "W_h", "b_h")
 
 def _unpack_triple(result, name: str, first: str, second: str):
     __tracebackhide__ = True
-    if not isinstance(result, tuple) or len(result) != 3:
-        got = "None (is a `return` missing?)" if result is None else f"a {type(result).__name__}"
-        if isinstance(result, tuple):
-            got = f"a tuple of {len(result)} values"
-        raise FeedbackError(f"{name} must return three values ({first}, {second}, grads); it returned {got}")
-    d1, d2, grads = result
-    if not isinstance(grads, dict):
-        raise FeedbackError(f"{name}: grads must be a dict keyed by parameter name, got {type(grads).__name__}")
+    d1, d2, grads = unpack_triple(result, name, first, second)
     missing = [k for k in GRAD_KEYS if k not in grads]
     if missing:
         raise FeedbackError(

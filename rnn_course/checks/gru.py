@@ -17,7 +17,9 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from .._arrays import flat as _flat
 from ._core import (
+    unpack_triple as _unpack_triple,
     FeedbackError,
     as_result_array,
     call_learner,
@@ -328,10 +330,6 @@ BACKWARD_MISTAKES = {
 }
 
 
-def _flat(a):
-    return a.reshape(-1, a.shape[-1])
-
-
 def _backward_variant(dh, c, m: str = ""):
     """The cell backward with the mistake ``m`` (a key of BACKWARD_MISTAKES)."""
     __tracebackhide__ = True
@@ -357,21 +355,6 @@ def _backward_variant(dh, c, m: str = ""):
     grads.update({f"b_{g}": das[g].sum(axis=0) for g in GATES})
     grads.update(W_z=das["z"].T @ hf, W_r=das["r"].T @ hf, W_h=das["h"].T @ rh)
     return {"dx_t": dx, "dh_prev": dh_prev, **grads}
-
-
-def _unpack_triple(result, name: str, first: str, second: str):
-    __tracebackhide__ = True
-    if not isinstance(result, tuple) or len(result) != 3:
-        got = ("None (is a `return` missing?)" if result is None
-               else f"a {type(result).__name__}")
-        if isinstance(result, tuple):
-            got = f"a tuple of {len(result)} values"
-        raise FeedbackError(f"{name} must return three values ({first}, "
-                            f"{second}, grads); it returned {got}")
-    if not isinstance(result[2], dict):
-        raise FeedbackError(f"{name}: grads must be a dict keyed by parameter "
-                            f"name, got {type(result[2]).__name__}")
-    return result
 
 
 def _grads(grads, name, context, shapes):
