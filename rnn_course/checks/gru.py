@@ -18,6 +18,7 @@ import numpy as np
 from ..activations import sigmoid
 from ..gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
 from .._arrays import flat as _flat
+from ._sequence import diagnose_states, require_states_shape
 from ._core import (
     unpack_triple as _unpack_triple,
     FeedbackError,
@@ -218,50 +219,18 @@ def _seq(fn, X, h0, p, context):
     hs, _ = unpack_pair(result, SEQ, "hs")
     hs = as_result_array(hs, SEQ, "hs")
     want, _ = gru_forward(X, h0, p)
-    T = X.shape[0]
-    if hs.shape == want.shape[1:]:
-        raise FeedbackError(
-            f"{SEQ} returned a single state of shape {hs.shape} for {context}; "
-            f"return all {T} states, stacked as hs of shape {want.shape}")
-    if hs.shape[0] == T + 1 and hs.shape[1:] == want.shape[1:]:
-        raise FeedbackError(
-            f"{SEQ} returned {T + 1} states for {T} inputs: hs[t] is the state "
-            f"after reading X[t], so hs holds h_1 ... h_T and not h0")
-    require_shape(hs, want.shape, SEQ, "hs", context)
+    require_states_shape(hs, want, SEQ, context)
     return hs, want
 
 
 def _diagnose_seq(got, want, X, h0, p) -> None:
     __tracebackhide__ = True
-    if close(got, want):
-        return
-    T = X.shape[0]
-    if close(got[0], h0) and (T == 1 or close(got[1:], want[:-1])):
-        raise FeedbackError(f"{SEQ}: off by one step: hs[0] should be the state "
-                            f"after reading X[0], not h0")
-    if close(got, gru_forward(X, np.zeros_like(h0), p)[0]):
-        raise FeedbackError(f"{SEQ}: h0 is ignored: the first step must start "
-                            f"from h0, not from zeros")
-    from_h0 = gru_cell_forward(X, np.broadcast_to(h0, want.shape), p)[0]
-    if T > 1 and close(got, from_h0):
-        raise FeedbackError(f"{SEQ}: every step starts from h0: carry the new "
-                            f"state forward, so that step t uses h_(t-1)")
-    if T > 1 and close(got[::-1], want):
-        raise FeedbackError(f"{SEQ}: hs is in reverse order: hs[t] must be the "
-                            f"state after reading X[t]")
-    if close(got[::-1], gru_forward(X[::-1], h0, p)[0]):
-        raise FeedbackError(f"{SEQ}: the sequence is read backwards: step "
-                            f"through X[0], X[1], ... in order")
-    if not close(got[0], want[0]):
-        raise FeedbackError(
-            f"{SEQ}: hs[0] is wrong (differs by up to "
-            f"{max_diff(got[0], want[0]):.3g}): it is one step of the cell, "
-            f"gru_cell_forward(X[0], h0, params); make Part 1 pass first")
-    bad = int(np.argmax([not close(g, w) for g, w in zip(got, want)]))
-    raise FeedbackError(
-        f"{SEQ}: hs[{bad}] is wrong (differs by up to "
-        f"{max_diff(got[bad], want[bad]):.3g}); step t reads X[t] and the "
-        f"state hs[t-1] (h0 when t = 0)")
+
+    def from_h0():  # every step from h0: one cell call over all (time, batch) rows at once
+        rows = gru_cell_forward(_flat(X), _flat(np.broadcast_to(h0, want.shape)), p)[0]
+        return rows.reshape(want.shape)
+
+    diagnose_states(SEQ, got, want, X, h0, lambda X_, h0_: gru_forward(X_, h0_, p)[0], from_h0, CELL)
 
 
 def check_gru_forward_shapes(fn, *, hidden: bool = False) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..activations import sigmoid
 from ..rnn import rnn_cell_forward, rnn_forward
+from ._sequence import diagnose_states, require_states_shape
 from ._core import (
     FeedbackError,
     as_result_array,
@@ -138,45 +139,17 @@ def _seq(fn, X, h0, params, context):
     hs, _ = unpack_pair(call_learner(fn, SEQ, {"X": X, "h0": h0, "params": params}), SEQ, "hs")
     hs = as_result_array(hs, SEQ, "hs")
     expected, _ = rnn_forward(X, h0, params)
-    T = X.shape[0]
-    if hs.shape == expected.shape[1:]:
-        raise FeedbackError(
-            f"{SEQ} returned a single state of shape {hs.shape} for {context}; return all {T} states, "
-            f"stacked as hs of shape {expected.shape}"
-        )
-    if hs.shape[0] == T + 1 and hs.shape[1:] == expected.shape[1:]:
-        raise FeedbackError(
-            f"{SEQ} returned {T + 1} states for {T} inputs: hs[t] is the state after reading X[t], "
-            f"so hs holds h_1 ... h_T and not h0"
-        )
-    require_shape(hs, expected.shape, SEQ, "hs", context)
+    require_states_shape(hs, expected, SEQ, context)
     return hs, expected
 
 
 def _diagnose_seq(got, want, X, h0, p) -> None:
     __tracebackhide__ = True
-    if close(got, want):
-        return
-    T = X.shape[0]
-    if close(got[0], h0) and (T == 1 or close(got[1:], want[:-1])):
-        raise FeedbackError(f"{SEQ}: off by one step: hs[0] should be the state after reading X[0], not h0")
-    zero_start, _ = rnn_forward(X, np.zeros_like(h0), p)
-    if close(got, zero_start):
-        raise FeedbackError(f"{SEQ}: h0 is ignored: the first step must start from h0, not from zeros")
-    from_h0 = np.tanh(h0 @ p["W_h"].T + X @ p["W_x"].T + p["b_h"])
-    if T > 1 and close(got, from_h0):
-        raise FeedbackError(
-            f"{SEQ}: every step starts from h0: carry the new state forward, so that step t uses h_(t-1)"
-        )
-    if T > 1 and close(got[::-1], want):
-        raise FeedbackError(f"{SEQ}: hs is in reverse order: hs[t] must be the state after reading X[t]")
-    if close(got[::-1], rnn_forward(X[::-1], h0, p)[0]):
-        raise FeedbackError(f"{SEQ}: the sequence is read backwards: step through X[0], X[1], ... in order")
-    bad = int(np.argmax([not close(g, w) for g, w in zip(got, want)]))
-    raise FeedbackError(
-        f"{SEQ}: hs[{bad}] is wrong (differs by up to {max_diff(got[bad], want[bad]):.3g}); "
-        f"hs[t] = tanh(W_h hs[t-1] + W_x X[t] + b_h) with hs[-1] meaning h0"
-    )
+
+    def from_h0():
+        return np.tanh(h0 @ p["W_h"].T + X @ p["W_x"].T + p["b_h"])
+
+    diagnose_states(SEQ, got, want, X, h0, lambda X_, h0_: rnn_forward(X_, h0_, p)[0], from_h0, CELL)
 
 
 def check_rnn_forward_shapes(fn, *, hidden: bool = False) -> None:
