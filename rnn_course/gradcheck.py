@@ -103,3 +103,23 @@ def check_gradients(
         numeric = numerical_gradient(lambda _: forward(**inputs), x, df=upstream, h=h)
         errors[name] = rel_error(numeric, grad)
     return errors
+
+
+def flatten_grads(grads, keys=None) -> np.ndarray:
+    """All gradients of a dict (or those named in ``keys``, in that order) as one vector."""
+    names = list(grads) if keys is None else list(keys)
+    missing = [k for k in names if k not in grads]
+    if missing:
+        raise KeyError(f"grads has no {missing}; it has {sorted(grads)}")
+    return np.concatenate([np.ravel(np.asarray(grads[k], dtype=np.float64)) for k in names])
+
+
+def grad_cosine(a, b, keys=None) -> float:
+    """Cosine of the angle between two gradient dicts seen as single vectors (1: same direction)."""
+    va, vb = flatten_grads(a, keys), flatten_grads(b, keys)
+    if va.shape != vb.shape:
+        raise ValueError(f"a and b hold {va.size} and {vb.size} numbers: expected the same parameters")
+    norms = np.linalg.norm(va) * np.linalg.norm(vb)
+    if norms == 0:
+        raise ValueError("the cosine of a zero gradient is undefined")
+    return float(va @ vb / norms)

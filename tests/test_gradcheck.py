@@ -66,3 +66,19 @@ def test_array_output_without_upstream_is_explained():
 def test_mismatched_shapes_are_named():
     with pytest.raises(ValueError, match=r"a has shape \(2,\) but b has shape \(3,\)"):
         rel_error(np.ones(2), np.ones(3))
+
+
+def test_flatten_and_cosine_of_gradient_dicts():
+    from rnn_course.gradcheck import flatten_grads, grad_cosine
+
+    a = {"W": np.array([[1.0, 0.0]]), "b": np.array([0.0])}
+    b = {"W": np.array([[0.0, 2.0]]), "b": np.array([0.0])}
+    np.testing.assert_array_equal(flatten_grads(a), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(flatten_grads(a, keys=["b", "W"]), [0.0, 1.0, 0.0])
+    assert grad_cosine(a, a) == pytest.approx(1.0)
+    assert grad_cosine(a, b) == pytest.approx(0.0)
+    assert grad_cosine(a, {k: -v for k, v in a.items()}) == pytest.approx(-1.0)
+    with pytest.raises(KeyError, match="grads has no"):
+        flatten_grads(a, keys=["U"])
+    with pytest.raises(ValueError, match="zero gradient"):
+        grad_cosine(a, {k: 0 * v for k, v in a.items()})
