@@ -89,11 +89,12 @@ def test_untrained_loss_is_near_uniform_and_counts_every_character():
     assert a == pytest.approx(b)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
-def test_training_learns_a_tiny_corpus_and_samples_from_it(kind):
+def test_training_learns_a_tiny_corpus_and_samples_from_it(kind, seed):
     vocab = build_vocab(TINY)
     run = train_charlm(kind, TINY, vocab, hidden_size=16, steps=150, batch_size=6, lr=2e-2,
-                       rng=0)
+                       rng=seed)
     assert run["losses"].shape == run["step_seconds"].shape == (150,)
     assert run["losses"][-10:].mean() < 0.6 * run["losses"][:10].mean()
     words = sample_words(kind, run["params"], vocab, 20, rng=3)

@@ -1,0 +1,92 @@
+"""Every claim a page asserts holds on other machines, not just this one.
+
+A page's assertions are its claims (the prose is glued from the numbers the page
+computes). This module runs pages again in conditions that change what a result can
+depend on by accident, and requires every assertion to hold in each:
+
+- ``blas``: another OpenBLAS kernel (``OPENBLAS_CORETYPE=Sandybridge``: no FMA, so the
+  last bits of every matrix product differ) with two BLAS threads;
+- ``seeds``: every integer seed given to ``numpy.random.default_rng`` replaced by another
+  one (the same integer mixed with a fixed salt), so initial weights, data and batches all
+  change, with a third OpenBLAS kernel (``Prescott``).
+
+A chaotic outcome (a run that overflows in one setting and not in the next) or a result
+true for one seed only fails here, with the page and the failing assertion named. The
+build (``test_book.py``) runs every page once more, in the default setting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted(p for p in (ROOT / "book").rglob("*.md")
+               if "_offline" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+
+#: Replaces numpy.random.default_rng in the kernel: an integer seed s becomes the seed
+#: sequence (s, SALT), a different stream for every s, the same on every run.
+RESEED = """
+import numpy as _np
+
+_default_rng = _np.random.default_rng
+
+
+def _reseeded(seed=None):
+    if isinstance(seed, (int, _np.integer)) and not isinstance(seed, bool):
+        seed = _np.random.SeedSequence([int(seed), {salt}])
+    return _default_rng(seed)
+
+
+_np.random.default_rng = _reseeded
+"""
+
+VARIANTS = {
+    "blas": ({"OPENBLAS_CORETYPE": "Sandybridge", "OPENBLAS_NUM_THREADS": "2"}, None),
+    "seeds": ({"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1"}, 20261130),
+}
+
+
+def run_page(page: Path, env: dict[str, str], salt: int | None) -> nbformat.NotebookNode:
+    """Execute a book page in a fresh kernel with ``env`` set (and the seeds salted);
+    raise CellExecutionError on the first failing cell (a failed assertion included)."""
+    nb = jupytext.read(page)
+    if salt is not None:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(RESEED.format(salt=salt)))
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        startup_timeout=60,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(page.parent)}},
+    )
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        client.execute()
+        return nb
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
+def test_page_claims_hold(page, variant, kernel_env):
+    env, salt = VARIANTS[variant]
+    nb = run_page(page, env, salt)
+    # the build turns anything written to stderr into a warning (and -W into an error)
+    stderr = [out.get("text", "") for cell in nb.cells if cell.cell_type == "code"
+              for out in cell.get("outputs", [])
+              if out.get("output_type") == "stream" and out.get("name") == "stderr"]
+    assert not stderr, f"{page.relative_to(ROOT)} writes to stderr: {stderr}"
