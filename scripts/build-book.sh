@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 root=$(pwd)
 
-# 1. Python: .venv with the course, Jupyter Book and friends.
-bash scripts/setup.sh
+# 1. Python: .venv with the course, Jupyter Book and friends, and PyTorch (the CPU build
+#    pinned in pyproject.toml), so that the pages comparing the course's layers with
+#    torch.nn run their comparisons.
+WITH_TORCH=1 bash scripts/setup.sh
 VENV=${VENV:-.venv}
 
 # 2. Node.js and npm, only to fetch the offline JavaScript.

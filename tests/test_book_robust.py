@@ -90,3 +90,30 @@ def test_page_claims_hold(page, variant, kernel_env):
               for out in cell.get("outputs", [])
               if out.get("output_type") == "stream" and out.get("name") == "stderr"]
     assert not stderr, f"{page.relative_to(ROOT)} writes to stderr: {stderr}"
+
+
+TORCH_PAGES = [p for p in PAGES if "import torch" in p.read_text(encoding="utf-8")]
+NO_TORCH = "import sys\nsys.modules['torch'] = None  # `import torch` now raises ImportError\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", TORCH_PAGES, ids=[p.relative_to(ROOT).as_posix() for p in TORCH_PAGES])
+def test_pages_comparing_with_torch_claim_nothing_without_it(page, kernel_env):
+    """Built without PyTorch, a comparison page says the comparison was not run and
+    prints no agreement (and claims none: no 'nan' where a number would be)."""
+    nb = jupytext.read(page)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(NO_TORCH))
+    NotebookClient(nb, timeout=120, startup_timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(page.parent)}}).execute()
+    shown = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            shown.append(out.get("text", "") + data.get("text/markdown", "") + data.get("text/plain", ""))
+    shown = "\n".join(shown)
+    assert "comparison above was not run" in shown
+    assert "agree" not in shown.lower() and "nan" not in shown.split()
+
+
+def test_some_pages_compare_with_torch():
+    assert len(TORCH_PAGES) >= 2, TORCH_PAGES
