@@ -1,82 +1,99 @@
 """rnn-course: NumPy reference implementations of recurrent networks.
 
-The public API (see the notation page of the book) is importable from here.
+The public API (see the notation page of the book) is importable from here. It lives in
+subpackages by role, each importing only the ones below it:
+
+- :mod:`rnn_course.layers`: the equations (RNN, LSTM, GRU, output layer), with their
+  initialisers and PyTorch converters;
+- :mod:`rnn_course.training`: losses, optimisers, clipping, truncated BPTT, gradient
+  checking, gradient norms, the model interface and the training loop :func:`fit`;
+- :mod:`rnn_course.tasks`: the tasks and data sets, one module each;
+- :mod:`rnn_course.book`: the figures and widgets of the book, one module per chapter;
+- :mod:`rnn_course.checks`: the feedback checks the exercises call.
 """
 
-from .adding import BASELINE_MSE, adding_problem_batch, train_adding
-from .activations import sigmoid, softmax
-from .gradcheck import check_gradients, numerical_gradient, rel_error
-from .gru import (
+from .layers.activations import sigmoid, softmax
+from .layers.gru import (
     count_params,
     gru_backward,
     gru_cell_backward,
     gru_cell_forward,
     gru_forward,
     gru_param_count,
-    gru_params_from_torch,
-    gru_params_to_torch,
     init_gru_params,
 )
-from .init import init_lstm_params, init_rnn_params
-from .lstm import (
+from .layers.lstm import (
+    init_lstm_params,
     lstm_backward,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
+)
+from .layers.output import output_backward, output_forward, output_probs
+from .layers.pytorch import (
+    gru_params_from_torch,
+    gru_params_to_torch,
     lstm_params_from_torch,
     lstm_params_to_torch,
 )
-from .losses import mse_loss, softmax_cross_entropy
-from .optim import SGD, Adam, clip_grad_norm, clip_grad_value
-from .models import init_model, model_backward, model_forward
-from .output import output_backward, output_forward, output_probs
-from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
-from .tbptt import rnn_backward_truncated, tbptt_chunks
+from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
+from .training.clipping import clip_grad_norm, clip_grad_value
+from .training.gradcheck import check_gradients, numerical_gradient, rel_error
+from .training.loop import fit
+from .training.losses import mse_loss, softmax_cross_entropy
+from .training.models import init_model, model_backward, model_forward
+from .training.optim import SGD, Adam
+from .training.tbptt import rnn_backward_truncated, tbptt_chunks
 
 __all__ = [
-    "BASELINE_MSE",
-    "adding_problem_batch",
-    "init_model",
-    "model_backward",
-    "model_forward",
-    "train_adding",
-    "Adam",
-    "SGD",
-    "clip_grad_norm",
-    "clip_grad_value",
-    "mse_loss",
-    "output_backward",
-    "output_forward",
-    "output_probs",
-    "rnn_backward_truncated",
-    "softmax_cross_entropy",
-    "tbptt_chunks",
-    "check_gradients",
-    "count_params",
-    "gru_backward",
-    "gru_cell_backward",
-    "gru_cell_forward",
-    "gru_forward",
-    "gru_param_count",
-    "gru_params_from_torch",
-    "gru_params_to_torch",
-    "init_gru_params",
-    "init_lstm_params",
-    "init_rnn_params",
-    "lstm_backward",
-    "lstm_cell_backward",
-    "lstm_cell_forward",
-    "lstm_forward",
-    "lstm_params_from_torch",
-    "lstm_params_to_torch",
-    "numerical_gradient",
-    "rel_error",
-    "rnn_backward",
-    "rnn_cell_backward",
-    "rnn_cell_forward",
-    "rnn_forward",
+    # layers
     "sigmoid",
     "softmax",
+    "init_rnn_params",
+    "rnn_cell_forward",
+    "rnn_cell_backward",
+    "rnn_forward",
+    "rnn_backward",
+    "init_lstm_params",
+    "lstm_cell_forward",
+    "lstm_cell_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "init_gru_params",
+    "gru_cell_forward",
+    "gru_cell_backward",
+    "gru_forward",
+    "gru_backward",
+    "gru_param_count",
+    "count_params",
+    "output_forward",
+    "output_backward",
+    "output_probs",
+    "lstm_params_to_torch",
+    "lstm_params_from_torch",
+    "gru_params_to_torch",
+    "gru_params_from_torch",
+    # training
+    "mse_loss",
+    "softmax_cross_entropy",
+    "SGD",
+    "Adam",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "rnn_backward_truncated",
+    "tbptt_chunks",
+    "numerical_gradient",
+    "rel_error",
+    "check_gradients",
+    "init_model",
+    "model_forward",
+    "model_backward",
+    "fit",
+    # tasks
+    "BASELINE_MSE",
+    "adding_problem_batch",
+    "train_adding",
 ]
 
 __version__ = "0.1.0"

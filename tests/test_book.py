@@ -92,7 +92,7 @@ def test_offline_javascript_is_pinned_and_configured_locally():
 def test_plot_unrolled_rnn_draws_one_cell_per_step():
     import matplotlib.pyplot as plt
 
-    from rnn_course.figures import plot_unrolled_rnn
+    from rnn_course.book.recurrence import plot_unrolled_rnn
 
     for T in (1, 3, 5):
         fig = plot_unrolled_rnn(T=T)

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_course.charlm import (
+from rnn_course.tasks.charlm import (
     BOUNDARY,
     build_vocab,
     charlm_loss,
@@ -16,8 +16,8 @@ from rnn_course.charlm import (
     split_words,
     train_charlm,
 )
-from rnn_course.gradcheck import numerical_gradient
-from rnn_course.models import KINDS, init_model
+from rnn_course.training.gradcheck import numerical_gradient
+from rnn_course.training.models import KINDS, init_model
 
 TINY = ["ann", "anna", "bob", "bo", "nab", "abba"]
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from rnn_course.figures_gru import moving_average, plot_loss_panels  # noqa: E402
+from rnn_course.book.plotting import moving_average, plot_loss_panels  # noqa: E402
 
 
 def test_moving_average_of_a_ramp():

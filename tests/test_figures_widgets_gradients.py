@@ -11,15 +11,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from rnn_course.figures_gradients import (  # noqa: E402
+from rnn_course.book.gradients import (  # noqa: E402
     plot_clipping_2d,
     plot_gradient_norm_grid,
     plot_gradient_norms,
 )
-from rnn_course.gradient_norms import gradient_norm_curve  # noqa: E402
+from rnn_course.training.gradient_norms import gradient_norm_curve  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
-from rnn_course.widgets_gradients import (  # noqa: E402
+from rnn_course.book.gradients import (  # noqa: E402
     GradientNormExplorer,
     gradient_norm_explorer,
 )

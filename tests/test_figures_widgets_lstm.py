@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnn_course as rc  # noqa: E402
-from rnn_course.figures_lstm import (  # noqa: E402
+from rnn_course.book.lstm import (  # noqa: E402
     gate_trajectory,
     lstm_states_of,
     plot_gate_settings,
@@ -20,7 +20,7 @@ from rnn_course.figures_lstm import (  # noqa: E402
 )
 
 widgets = pytest.importorskip("ipywidgets")
-from rnn_course.widgets_lstm import GateExplorer, gate_explorer  # noqa: E402
+from rnn_course.book.lstm import GateExplorer, gate_explorer  # noqa: E402
 
 T, D, H = 7, 2, 5
 

@@ -69,7 +69,7 @@ def test_mismatched_shapes_are_named():
 
 
 def test_flatten_and_cosine_of_gradient_dicts():
-    from rnn_course.gradcheck import flatten_grads, grad_cosine
+    from rnn_course.training.gradcheck import flatten_grads, grad_cosine
 
     a = {"W": np.array([[1.0, 0.0]]), "b": np.array([0.0])}
     b = {"W": np.array([[0.0, 2.0]]), "b": np.array([0.0])}

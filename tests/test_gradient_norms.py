@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import rnn_course as rc
-from rnn_course.gradient_norms import (
+from rnn_course.training.gradient_norms import (
     gradient_norm_curve,
     hidden_state_gradient_norms,
     mean_tanh_derivative,

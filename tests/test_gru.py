@@ -4,17 +4,16 @@ import numpy as np
 import pytest
 
 from rnn_course import numerical_gradient, rel_error
-from rnn_course.gru import (
+from rnn_course.layers.gru import (
     count_params,
     gru_backward,
     gru_cell_backward,
     gru_cell_forward,
     gru_forward,
     gru_param_count,
-    gru_params_from_torch,
-    gru_params_to_torch,
     init_gru_params,
 )
+from rnn_course.layers.pytorch import gru_params_from_torch, gru_params_to_torch
 
 T, B, D, H = 4, 3, 3, 5
 NAMES = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h")
@@ -62,7 +61,7 @@ def names_for(variant):
 
 # --------------------------------------------------------------- a plain implementation
 # One example at a time, one matrix per gate, column vectors, no fusing: written
-# independently of rnn_course.gru so the fused sequence code is checked against it.
+# independently of rnn_course.layers.gru so the fused sequence code is checked against it.
 
 
 def plain_step(x, h, p, variant):
@@ -413,7 +412,7 @@ def test_inputs_are_not_modified(rng, params, variant):
                                variant="pytorch"),
          r'params\["b_hn"\] has shape \(6,\): expected \(5,\)'),
         (lambda p: gru_forward(np.zeros((T, D)), np.zeros(H), p, variant="cudnn"),
-         r'variant must be "sources" or "pytorch", got \'cudnn\''),
+         r"variant must be one of \('sources', 'pytorch'\), got 'cudnn'"),
     ],
 )
 def test_bad_shapes_name_the_argument(params, call, match):

@@ -15,13 +15,8 @@ since σ(−a) = 1 − σ(a)) and the two agree again, which shows these are the
 import numpy as np
 import pytest
 
-from rnn_course.gru import (
-    gru_backward,
-    gru_forward,
-    gru_params_from_torch,
-    gru_params_to_torch,
-    init_gru_params,
-)
+from rnn_course.layers.gru import gru_backward, gru_forward, init_gru_params
+from rnn_course.layers.pytorch import gru_params_from_torch, gru_params_to_torch
 
 torch = pytest.importorskip("torch", reason="PyTorch cross-checks need the [torch] extra")
 

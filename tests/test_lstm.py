@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from rnn_course import numerical_gradient, rel_error
-from rnn_course.init import init_lstm_params
-from rnn_course.lstm import (
+from rnn_course.layers.lstm import (
+    init_lstm_params,
     PARAM_NAMES,
     lstm_backward,
     lstm_cell_backward,

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rnn_course.adding import BASELINE_MSE, adding_loss_and_grads, adding_problem_batch, train_adding
-from rnn_course.gradcheck import numerical_gradient
-from rnn_course.models import KINDS, init_model, model_backward, model_forward
+from rnn_course.tasks.adding import BASELINE_MSE, adding_loss_and_grads, adding_problem_batch, train_adding
+from rnn_course.training.gradcheck import numerical_gradient
+from rnn_course.training.models import KINDS, init_model, model_backward, model_forward
 
 
 def test_adding_batch_has_one_marker_in_each_half():

@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from rnn_course.optim import SGD, Adam, clip_grad_norm, clip_grad_value
+from rnn_course.training.clipping import clip_grad_norm, clip_grad_value
+from rnn_course.training.optim import SGD, Adam
 
 SHAPES = {"W_h": (3, 3), "W_x": (3, 2), "b_h": (3,)}
 

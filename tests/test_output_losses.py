@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_course.gradcheck import numerical_gradient, rel_error
-from rnn_course.init import init_rnn_params
-from rnn_course.losses import mse_loss, softmax_cross_entropy
-from rnn_course.output import output_backward, output_forward, output_probs
-from rnn_course.rnn import rnn_backward, rnn_forward
+from rnn_course.training.gradcheck import numerical_gradient, rel_error
+from rnn_course.layers.rnn import init_rnn_params
+from rnn_course.training.losses import mse_loss, softmax_cross_entropy
+from rnn_course.layers.output import output_backward, output_forward, output_probs
+from rnn_course.layers.rnn import rnn_backward, rnn_forward
 
 H, O = 4, 5
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_course.gradcheck import numerical_gradient, rel_error
-from rnn_course.init import init_rnn_params
-from rnn_course.tasks import (
+from rnn_course.training.gradcheck import numerical_gradient, rel_error
+from rnn_course.layers.rnn import init_rnn_params
+from rnn_course.tasks.delayed_copy import (
     PARAM_NAMES,
     accuracy,
     delayed_copy_batch,
@@ -75,7 +75,7 @@ def test_chunked_gradient_is_the_sum_of_independent_windows():
     count = mask.sum()
     _, grads = sequence_loss_and_grads(params, X, targets, mask, k=3)
     _, first = sequence_loss_and_grads(params, X[:3], targets[:3], mask[:3])
-    from rnn_course.rnn import rnn_forward
+    from rnn_course.layers.rnn import rnn_forward
 
     hs, _ = rnn_forward(X[:3], np.zeros((3, 5)), params)
     _, second = sequence_loss_and_grads(params, X[3:], targets[3:], mask[3:], h0=hs[-1])

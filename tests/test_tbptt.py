@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_course.gradcheck import numerical_gradient, rel_error
-from rnn_course.init import init_rnn_params
-from rnn_course.rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
-from rnn_course.tbptt import rnn_backward_truncated, tbptt_chunks
+from rnn_course.training.gradcheck import numerical_gradient, rel_error
+from rnn_course.layers.rnn import init_rnn_params
+from rnn_course.layers.rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from rnn_course.training.tbptt import rnn_backward_truncated, tbptt_chunks
 
 T, B, D, H = 6, 2, 3, 4
 NAMES = ("W_x", "W_h", "b_h")

@@ -12,10 +12,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnn_course as rc  # noqa: E402
-from rnn_course.figures import plot_hidden_state_steps, plot_output_modes  # noqa: E402
+from rnn_course.book.recurrence import plot_hidden_state_steps, plot_output_modes  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
-from rnn_course.widgets import HiddenStateStepper, hidden_state_stepper  # noqa: E402
+from rnn_course.book.recurrence import HiddenStateStepper, hidden_state_stepper  # noqa: E402
 
 T, D, H = 7, 2, 5
 

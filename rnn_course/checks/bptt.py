@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from ..layers.rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from ._core import (
     FeedbackError,
     as_result_array,

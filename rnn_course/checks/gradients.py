@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..rnn import rnn_forward
+from ..layers.rnn import rnn_forward
 from ._core import FeedbackError, as_result_array, call_learner, max_diff, passed, rng_for
 from .rnn import _params, _sizes
 

@@ -15,8 +15,8 @@ import numbers
 
 import numpy as np
 
-from ..activations import sigmoid
-from ..gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from ..layers.activations import sigmoid
+from ..layers.gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
 from .._arrays import flat as _flat
 from ._sequence import diagnose_states, require_states_shape
 from ._core import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import softmax
-from ..losses import softmax_cross_entropy
+from ..layers.activations import softmax
+from ..training.losses import softmax_cross_entropy
 from ._core import (
     FeedbackError,
     as_result_array,

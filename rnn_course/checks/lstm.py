@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..activations import sigmoid
-from ..lstm import lstm_cell_backward, lstm_cell_forward
+from ..layers.activations import sigmoid
+from ..layers.lstm import lstm_cell_backward, lstm_cell_forward
 from .._arrays import flat as _flat
 from ._core import (
     FeedbackError,

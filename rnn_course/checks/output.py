@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..output import output_probs
-from ..rnn import rnn_forward
+from ..layers.output import output_probs
+from ..layers.rnn import rnn_forward
 from ._core import (
     FeedbackError,
     as_result_array,

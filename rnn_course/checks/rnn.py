@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..activations import sigmoid
-from ..rnn import rnn_cell_forward, rnn_forward
+from ..layers.activations import sigmoid
+from ..layers.rnn import rnn_cell_forward, rnn_forward
 from ._sequence import diagnose_states, require_states_shape
 from ._core import (
     FeedbackError,

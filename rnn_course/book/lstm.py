@@ -1,42 +1,33 @@
-"""Figures for the LSTM chapter, drawn with matplotlib.
+"""Chapter 4, LSTM: the gates and the two states of real runs, and a widget to set the gates.
 
-Import from here (``from rnn_course.figures_lstm import plot_lstm_run``); the package's
-top level does not import matplotlib. Notation as in the book: ``f_t``, ``i_t``, ``o_t``
-the gates, ``C̃_t`` the candidate memory, ``C_t`` the cell state, ``h_t`` the hidden state.
+Notation as in the book: ``f_t``, ``i_t``, ``o_t`` the gates, ``C̃_t`` the candidate
+memory, ``C_t`` the cell state, ``h_t`` the hidden state.
 
 - :func:`lstm_states_of` runs one sequence cell by cell and keeps every gate;
-  :func:`plot_lstm_run` draws the inputs, then ``C_t``, ``h_t`` and the gates of a few units.
+  :func:`plot_lstm_run` draws the inputs, then ``C_t``, ``h_t`` and the gates of a few
+  units (4.2, the cell state and the hidden state).
 - :func:`gate_trajectory` is one unit driven by gate values held fixed over a few steps;
-  :func:`plot_gate_settings` draws several such settings side by side (the static
-  counterpart of :func:`rnn_course.widgets_lstm.gate_explorer`).
+  :func:`plot_gate_settings` draws several such settings side by side, the static
+  counterpart of the widget :func:`gate_explorer` (4.1, the gates).
+
+Import from here (``from rnn_course.book.lstm import plot_lstm_run``).
 """
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-_CELL = "#b5541c"    # the cell state C_t
-_HIDDEN = "#2b6ca3"  # the hidden state h_t
+from .._validate import integer, real
+from ..layers.lstm import lstm_cell_forward
+from .plotting import HIDDEN, PictureWidget
+from .plotting import STATE as CELL_STATE
+
 _GATES = {"f": ("#2e7d32", "-", "$f_t$"), "i": ("#8e44ad", "--", "$i_t$"),
           "o": ("#c0392b", ":", "$o_t$")}
 _KEYS = ("f", "i", "o", "c_tilde", "c", "h")
-
-
-def _int_in(name: str, value, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-            or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
-    return int(value)
-
-
-def _unit_interval(name: str, value, low: float, high: float) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) \
-        and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or not low <= value <= high:
-        raise ValueError(f"{name} must be a number from {low} to {high}, got {value!r}")
-    return float(value)
 
 
 # --------------------------------------------------------------------------------------
@@ -51,8 +42,6 @@ def lstm_states_of(X, params, h0=None, c0=None) -> dict[str, np.ndarray]:
     ``h0`` and ``c0`` (H,) default to zeros. Raises ``ValueError`` naming ``X`` when it
     is not one sequence.
     """
-    from .lstm import lstm_cell_forward
-
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D), "
@@ -103,7 +92,7 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
     if not 1 <= len(units) <= 4 or len(set(units)) != len(units):
         raise ValueError(f"units must be 1 to 4 distinct unit indices, got {units!r}")
     for u in units:
-        _int_in("units", u, 0, H - 1)
+        integer("units", u, low=0, high=H - 1)
     if input_names is not None and len(input_names) != D:
         raise ValueError(f"input_names has {len(input_names)} entries but X has D={D}")
     steps = np.arange(1, T + 1)
@@ -121,10 +110,10 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
     axes = [top]
     for j, u in enumerate(units):
         rows = [fig.add_subplot(grid[r, j]) for r in (1, 2, 3)]
-        (line,) = rows[0].plot(steps, run["c"][:, u], color=_CELL, marker="o", markersize=3)
+        (line,) = rows[0].plot(steps, run["c"][:, u], color=CELL_STATE, marker="o", markersize=3)
         line.set_gid(f"c-{u}")
         rows[0].set_title(f"unit {u}: cell state $C_t$", fontsize=10)
-        (line,) = rows[1].plot(steps, run["h"][:, u], color=_HIDDEN, marker="o",
+        (line,) = rows[1].plot(steps, run["h"][:, u], color=HIDDEN, marker="o",
                                markersize=3)
         line.set_gid(f"h-{u}")
         rows[1].set_ylim(-1.05, 1.05)
@@ -161,12 +150,12 @@ def gate_trajectory(f, i, o, c_tilde, *, steps=6, c0=1.0):
     Returns ``(cs, hs)``, two (steps + 1,) arrays starting with ``C_0`` and
     ``h_0 = o tanh(C_0)``.
     """
-    f = _unit_interval("f", f, 0.0, 1.0)
-    i = _unit_interval("i", i, 0.0, 1.0)
-    o = _unit_interval("o", o, 0.0, 1.0)
-    c_tilde = _unit_interval("c_tilde", c_tilde, -1.0, 1.0)
-    steps = _int_in("steps", steps, 1, 50)
-    c0 = _unit_interval("c0", c0, -5.0, 5.0)
+    f = real("f", f, low=0.0, high=1.0)
+    i = real("i", i, low=0.0, high=1.0)
+    o = real("o", o, low=0.0, high=1.0)
+    c_tilde = real("c_tilde", c_tilde, low=-1.0, high=1.0)
+    steps = integer("steps", steps, low=1, high=50)
+    c0 = real("c0", c0, low=-5.0, high=5.0)
     cs = np.empty(steps + 1)
     cs[0] = c0
     for t in range(1, steps + 1):
@@ -177,9 +166,9 @@ def gate_trajectory(f, i, o, c_tilde, *, steps=6, c0=1.0):
 def draw_gate_trajectory(ax, cs, hs, *, title: str = "", ylim=(-2.2, 2.2)) -> None:
     """``C_t`` and ``h_t`` of :func:`gate_trajectory` on one axes, t = 0..steps."""
     t = np.arange(len(cs))
-    (line,) = ax.plot(t, cs, color=_CELL, marker="o", markersize=4, label="cell $C_t$")
+    (line,) = ax.plot(t, cs, color=CELL_STATE, marker="o", markersize=4, label="cell $C_t$")
     line.set_gid("c")
-    (line,) = ax.plot(t, hs, color=_HIDDEN, marker="s", markersize=4, linestyle="--",
+    (line,) = ax.plot(t, hs, color=HIDDEN, marker="s", markersize=4, linestyle="--",
                       label="hidden $h_t$")
     line.set_gid("h")
     ax.axhline(0.0, color="grey", linewidth=0.8)
@@ -221,3 +210,67 @@ def plot_gate_settings(settings, *, steps=6, c0=1.0) -> Figure:
     axes[0, 0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+class GateExplorer(PictureWidget):
+    """Four sliders (``f``, ``i``, ``o`` and the candidate ``C̃``) above a plot of one
+    unit's ``C_t`` and ``h_t`` over a few steps, every gate held at its slider's value.
+
+    Children: one ``HBox`` of the four ``FloatSlider`` s (also the attributes ``f``,
+    ``i``, ``o``, ``c_tilde``), ``caption`` (an ``HTML`` line with the last ``C_t`` and
+    ``h_t``) and ``image`` (a PNG). ``cs`` and ``hs`` hold the states on display.
+    """
+
+    def __init__(self, f=0.9, i=0.5, o=1.0, c_tilde=0.5, *, steps=6, c0=1.0):
+        self.steps = integer("steps", steps, low=1, high=50)
+        self.c0 = real("c0", c0, low=-5.0, high=5.0)
+        layout = widgets.Layout(width="230px")
+
+        def slider(name, value, low):
+            value = real(name, value, low=low, high=1.0)
+            return widgets.FloatSlider(value=value, min=low, max=1.0, step=0.05,
+                                       description=name, continuous_update=True,
+                                       readout_format=".2f", layout=layout)
+
+        self.f = slider("f", f, 0.0)
+        self.i = slider("i", i, 0.0)
+        self.o = slider("o", o, 0.0)
+        self.c_tilde = slider("c_tilde", c_tilde, -1.0)
+        self.c_tilde.description = "C̃"
+        sliders = [self.f, self.i, self.o, self.c_tilde]
+        super().__init__([widgets.HBox(sliders)], sliders, figsize=(6.0, 3.0))
+
+    def draw(self, fig: Figure) -> str:
+        f, i, o, c_tilde = (float(s.value) for s in (self.f, self.i, self.o, self.c_tilde))
+        self.cs, self.hs = gate_trajectory(f, i, o, c_tilde, steps=self.steps, c0=self.c0)
+        top = max(2.2, np.abs(self.cs).max() * 1.1)
+        ax = fig.add_subplot()
+        draw_gate_trajectory(ax, self.cs, self.hs, title=f"one unit, from $C_0 = {self.c0}$",
+                             ylim=(-top, top))
+        ax.legend(fontsize=8, loc="lower left")
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.17, top=0.88)
+        T = self.steps
+        return (
+            f"C<sub>t</sub> = {f:.2f}·C<sub>t−1</sub> + {i:.2f}·{c_tilde:.2f} "
+            f"&nbsp;·&nbsp; C<sub>{T}</sub> = {self.cs[-1]:.3f} &nbsp;·&nbsp; "
+            f"h<sub>{T}</sub> = {self.hs[-1]:.3f}"
+        )
+
+
+def gate_explorer(f=0.9, i=0.5, o=1.0, c_tilde=0.5, *, steps=6, c0=1.0) -> GateExplorer:
+    """A widget to set the gates by hand and watch ``C_t`` and ``h_t`` respond.
+
+    Parameters
+    ----------
+    f, i, o : starting values of the forget, input and output gates, in [0, 1].
+    c_tilde : starting value of the candidate memory, in [-1, 1].
+    steps : number of steps drawn, 1 to 50.
+    c0 : the cell state ``C_0`` before the first step, in [-5, 5].
+
+    Returns
+    -------
+    GateExplorer
+        An ``ipywidgets.VBox``; display it in Jupyter. The static counterpart for the
+        HTML book is :func:`plot_gate_settings`.
+    """
+    return GateExplorer(f, i, o, c_tilde, steps=steps, c0=c0)

@@ -6,21 +6,17 @@ The total loss of a sequence is the sum of the per-step losses, ``L = sum_t L_t`
 of the gradient independent of the sequence length and batch size.
 
 Shapes: any leading (time and batch) axes, written ``...``; C classes.
+
+Book: chapter 2, the loss over time (and every training run after it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, require_same_shape
+from .._validate import as_float_array, one_of, require_shape
 
 REDUCTIONS = ("sum", "mean")
-
-
-def _require_reduction(reduction) -> str:
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    return reduction
 
 
 def _as_class_indices(name: str, value) -> np.ndarray:
@@ -36,7 +32,7 @@ def _as_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
     if mask is None:
         return np.ones(shape, dtype=bool)
     mask = as_float_array("mask", mask)  # booleans become 0.0 / 1.0
-    require_same_shape("mask", mask, shape, like="targets")
+    require_shape("mask", mask, shape, like="targets")
     bad = (mask != 0) & (mask != 1)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -70,12 +66,12 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="sum"):
         raise ValueError(f"logits has shape {logits.shape}: expected (..., C) with at least one class")
     num_classes = logits.shape[-1]
     targets = _as_class_indices("targets", targets)
-    require_same_shape(
+    require_shape(
         "targets", targets, logits.shape[:-1],
         like=f"logits {logits.shape} without its last (class) axis",
     )
     keep = _as_mask(mask, targets.shape)
-    _require_reduction(reduction)
+    one_of("reduction", reduction, REDUCTIONS)
     out_of_range = keep & ((targets < 0) | (targets >= num_classes))
     if out_of_range.any():
         index = tuple(int(i) for i in np.argwhere(out_of_range)[0])
@@ -117,8 +113,8 @@ def mse_loss(pred, target, reduction="sum"):
     """
     pred = as_float_array("pred", pred)
     target = as_float_array("target", target)
-    require_same_shape("target", target, pred.shape, like="pred")
-    _require_reduction(reduction)
+    require_shape("target", target, pred.shape, like="pred")
+    one_of("reduction", reduction, REDUCTIONS)
 
     diff = pred - target
     loss = float(np.sum(diff**2))

@@ -17,20 +17,23 @@ The data comes from the ``names`` package (``pip install names==0.3.0``, MIT; th
 downloaded. Any list of strings works instead, so tests can use a tiny corpus.
 
 Shapes: T time steps (the longest word plus one), B words in a batch, V characters.
+
+Book: chapter 5, LSTM versus GRU (chapter 6, language modelling, will build on it).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
 import numpy as np
 
-from .init import _positive_int, _rng
-from .losses import softmax_cross_entropy
-from .models import init_model, model_backward, model_forward
-from .optim import Adam, clip_grad_norm
+from .._validate import as_rng, positive_int, real
+from ..layers.activations import softmax
+from ..training.losses import softmax_cross_entropy
+from ..training.loop import fit
+from ..training.models import init_model, model_backward, model_forward
+from ..training.optim import Adam
 
 BOUNDARY = "."
 _NAME_FILES = ("dist.female.first", "dist.male.first")
@@ -79,9 +82,8 @@ def build_vocab(words) -> list[str]:
 def split_words(words, test_fraction=0.1, *, rng=None) -> tuple[list[str], list[str]]:
     """Shuffle ``words`` and split them into (train, test); test has ``test_fraction`` of them."""
     words = _check_words(words)
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
-    order = _rng(rng).permutation(len(words))
+    real("test_fraction", test_fraction, low=0.0, high=1.0, low_open=True, high_open=True)
+    order = as_rng(rng).permutation(len(words))
     n_test = max(1, int(round(test_fraction * len(words))))
     if n_test >= len(words):
         raise ValueError(f"{len(words)} words are too few to hold out {test_fraction:.0%}")
@@ -139,30 +141,26 @@ def train_charlm(kind, words, vocab, *, hidden_size=64, steps=500, batch_size=32
     """Train a ``kind`` model (``"rnn"``, ``"lstm"`` or ``"gru"``) on ``words``.
 
     Each step draws ``batch_size`` words at random, computes the mean cross-entropy per
-    character and takes one Adam step after clipping the gradient norm.
+    character and takes one Adam step after clipping the gradient norm
+    (:func:`~rnn_course.fit`).
 
     Returns a dict with ``losses`` (training loss of every step), ``step_seconds``
     (wall-clock time of every step: forward, backward, clipping and update), ``seconds``
     (the total) and ``params``.
     """
     words = _check_words(words)
-    steps = _positive_int("steps", steps)
-    batch_size = _positive_int("batch_size", batch_size)
-    gen = _rng(rng)
+    batch_size = positive_int("batch_size", batch_size)
+    gen = as_rng(rng)
     V = len(vocab)
     params = init_model(kind, V, hidden_size, V, rng=gen)
-    opt = Adam(lr=lr)
-    losses, step_seconds = np.empty(steps), np.empty(steps)
-    for step in range(steps):
-        batch = [words[i] for i in gen.integers(0, len(words), batch_size)]
-        X, targets, mask = encode_words(batch, vocab)
-        start = time.perf_counter()
-        losses[step], grads = charlm_loss_and_grads(kind, params, X, targets, mask)
-        grads, _ = clip_grad_norm(grads, max_norm)
-        opt.step(params, grads)
-        step_seconds[step] = time.perf_counter() - start
-    return {"losses": losses, "step_seconds": step_seconds,
-            "seconds": float(step_seconds.sum()), "params": params}
+
+    def draw(step, g):
+        return encode_words([words[i] for i in g.integers(0, len(words), batch_size)], vocab)
+
+    run = fit(params, lambda p, batch: charlm_loss_and_grads(kind, p, *batch), draw,
+              Adam(lr=lr), steps, max_norm=max_norm, rng=gen)
+    return {"losses": run.losses, "step_seconds": run.step_seconds,
+            "seconds": float(run.step_seconds.sum()), "params": params}
 
 
 def sample_words(kind, params, vocab, n, *, max_len=20, temperature=1.0, rng=None) -> list[str]:
@@ -172,19 +170,16 @@ def sample_words(kind, params, vocab, n, *, max_len=20, temperature=1.0, rng=Non
     ``max_len`` characters). The prefix is re-read at every step from a zero state, which
     works for every model kind and costs little for short words.
     """
-    n = _positive_int("n", n)
-    max_len = _positive_int("max_len", max_len)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature!r}")
-    gen = _rng(rng)
+    n = positive_int("n", n)
+    max_len = positive_int("max_len", max_len)
+    temperature = real("temperature", temperature, low=0.0, low_open=True)
+    gen = as_rng(rng)
     V = len(vocab)
     ids = np.zeros((1, n), dtype=int)  # (t, n): the boundary, then the characters drawn
     done = np.zeros(n, dtype=bool)
     for _ in range(max_len):
         logits, _ = model_forward(kind, np.eye(V)[ids], params)
-        z = logits[-1] / temperature
-        p = np.exp(z - z.max(axis=-1, keepdims=True))
-        p /= p.sum(axis=-1, keepdims=True)
+        p = softmax(logits[-1] / temperature)
         nxt = np.array([gen.choice(V, p=row) for row in p])
         nxt[done] = 0
         ids = np.concatenate([ids, nxt[None]])

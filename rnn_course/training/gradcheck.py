@@ -5,6 +5,8 @@ relative to the function's curvature, while float32 round-off alone is about ``1
 Read the result of :func:`rel_error` like this: below ``1e-7`` the backward pass is right;
 around ``1e-4`` something is probably off (or a kink such as ``max(0, x)`` was crossed);
 above ``1e-2`` it is wrong.
+
+Book: chapter 2, numerical gradient checking (and every backward pass after it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from .._validate import real
 
 
 def _require_float64(name: str, x) -> np.ndarray:
@@ -36,8 +40,7 @@ def numerical_gradient(f: Callable[[np.ndarray], object], x: np.ndarray, df=None
     Returns an array shaped like ``x``.
     """
     _require_float64("x", x)
-    if not h > 0:
-        raise ValueError(f"h must be a positive step size, got {h}")
+    h = real("h", h, low=0.0, low_open=True)
     grad = np.zeros_like(x)
     upstream = None if df is None else np.asarray(df, dtype=np.float64)
 

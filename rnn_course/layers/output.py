@@ -3,28 +3,32 @@
     o_t = softmax(W_y h_t + b_y)
 
 :func:`output_forward` returns the logits ``W_y h_t + b_y``; the softmax is left to the
-loss (:func:`rnn_course.losses.softmax_cross_entropy` works on logits with log-sum-exp,
+loss (:func:`~rnn_course.softmax_cross_entropy` works on logits with log-sum-exp,
 which never overflows). :func:`output_probs` gives ``o_t`` itself, for sampling and plots.
 
 Shapes: H hidden size, O output size (classes). ``W_y`` is ``(O, H)`` and ``b_y`` is ``(O,)``,
 stored as in the equation. The layer works on any leading axes: one state ``(H,)``, a batch
 ``(B, H)`` or a whole sequence ``(T, B, H)`` at once, since ``h @ W_y.T`` acts on the last axis.
+
+Book: chapter 1, outputs at every step; chapter 2, the loss over time.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, require_cache, require_matrix, require_params, require_same_shape, require_shape
+from .._arrays import flat as _flat
+from .._validate import (
+    as_float_array,
+    require_cache,
+    require_last_axis,
+    require_matrix,
+    require_params,
+    require_shape,
+)
 from .activations import softmax
 
 PARAM_NAMES = ("W_y", "b_y")
-
-
-def _require_last_axis(name: str, array: np.ndarray, size: int, *, against: str) -> None:
-    """Require ``(..., size)``: at least one axis, the last of length ``size``."""
-    if array.ndim < 1 or array.shape[-1] != size:
-        raise ValueError(f"{name} has shape {array.shape} but {against}: expected (..., {size})")
 
 
 def _output_params(params, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +54,7 @@ def output_forward(hs, params):
     """
     W_y, b_y = _output_params(params, "output_forward")
     hs = as_float_array("hs", hs)
-    _require_last_axis("hs", hs, W_y.shape[1], against=f"W_y is {W_y.shape}")
+    require_last_axis("hs", hs, W_y.shape[1], against=f"W_y is {W_y.shape}")
 
     logits = hs @ W_y.T + b_y
     cache = {"hs": hs, "W_y": W_y}
@@ -74,12 +78,11 @@ def output_backward(dlogits, cache):
     require_cache(cache, ("hs", "W_y"), made_by="output_forward")
     hs, W_y = cache["hs"], cache["W_y"]
     dlogits = as_float_array("dlogits", dlogits)
-    require_same_shape("dlogits", dlogits, (*hs.shape[:-1], W_y.shape[0]), like="logits")
+    require_shape("dlogits", dlogits, (*hs.shape[:-1], W_y.shape[0]), like="logits")
 
     dhs = dlogits @ W_y
-    flat_dlogits = dlogits.reshape(-1, W_y.shape[0])  # (N, O), N = product of leading axes
-    flat_hs = hs.reshape(-1, W_y.shape[1])  # (N, H)
-    grads = {"W_y": flat_dlogits.T @ flat_hs, "b_y": flat_dlogits.sum(axis=0)}
+    # summed over every leading axis: (O, N) @ (N, H), N the number of states
+    grads = {"W_y": _flat(dlogits).T @ _flat(hs), "b_y": _flat(dlogits).sum(axis=0)}
     return dhs, grads
 
 

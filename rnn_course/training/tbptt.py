@@ -15,16 +15,17 @@ gradients compound. Truncation cuts the path after ``k`` steps. Two forms are co
   A step ``j`` places into its window gets ``j + 1`` steps of backpropagation, not ``k``.
   This is what training code (and PyTorch's ``h = h.detach()``) usually does.
 
-Both are built on :func:`rnn_course.rnn.rnn_forward` and :func:`rnn_course.rnn.rnn_backward`.
+Both are built on :func:`~rnn_course.rnn_forward` and :func:`~rnn_course.rnn_backward`.
+
+Book: chapter 2, truncated BPTT.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, require_cache, require_same_shape
-from .init import _positive_int
-from .rnn import rnn_backward
+from .._validate import as_float_array, positive_int, require_cache, require_shape
+from ..layers.rnn import rnn_backward
 
 _CACHE_KEYS = ("X", "h0", "hs", "W_x", "W_h")
 
@@ -44,10 +45,10 @@ def rnn_backward_truncated(dhs, cache, k):
     grads : dict with ``W_x``, ``W_h``, ``b_h``, summed over time steps.
     """
     require_cache(cache, _CACHE_KEYS, made_by="rnn_forward")
-    k = _positive_int("k", k)
+    k = positive_int("k", k)
     X, h0, hs = cache["X"], cache["h0"], cache["hs"]
     dhs = as_float_array("dhs", dhs)
-    require_same_shape("dhs", dhs, hs.shape, like="hs")
+    require_shape("dhs", dhs, hs.shape, like="hs")
     T = X.shape[0]
     if k >= T:
         return rnn_backward(dhs, cache)  # nothing to cut
@@ -94,6 +95,6 @@ def tbptt_chunks(T, k):
     -------
     list of ``(start, stop)`` pairs covering ``0 .. T`` in order, each ``stop - start <= k``.
     """
-    T = _positive_int("T", T)
-    k = _positive_int("k", k)
+    T = positive_int("T", T)
+    k = positive_int("k", k)
     return [(start, min(start + k, T)) for start in range(0, T, k)]

@@ -17,21 +17,26 @@ The cell functions are written to read like the equations; the sequence function
 the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
 all input projections are one matrix product, and each step does one recurrent product.
 
-:func:`lstm_params_to_torch` and :func:`lstm_params_from_torch` convert the parameter dict
-to and from the stacked layout of ``torch.nn.LSTM`` (NumPy arrays only; no torch needed).
+:func:`init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
+them to and from the stacked layout of ``torch.nn.LSTM``.
+
+Book: chapter 4 (the gates, the cell and hidden states, the backward pass).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import flat as _flat
-from ._validate import (
+from .._arrays import flat as _flat
+from .._arrays import uniform_params
+from .._validate import (
     as_float_array,
+    as_rng,
+    positive_int,
+    real,
     require_cache,
     require_matrix,
     require_params,
-    require_same_shape,
     require_sequence,
     require_shape,
     require_vector_batch,
@@ -44,8 +49,34 @@ PARAM_NAMES = tuple(f"{kind}_{g}" for kind in ("W", "U", "b") for g in GATES)
 #: Order of the gates in the stacked matrices of the fast path: the three sigmoid gates
 #: first, so one ``sigmoid`` call covers them, then the candidate memory.
 _STACK = ("f", "i", "o", "c")
-#: Order of the gates in ``torch.nn.LSTM``'s stacked weights (PyTorch calls C̃ "g").
-_TORCH = ("i", "f", "c", "o")
+
+
+def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    """``{name: shape}`` of the LSTM's parameters, in the order they are drawn (gate by gate)."""
+    D, H = input_size, hidden_size
+    shapes = {}
+    for g in GATES:
+        shapes.update({f"W_{g}": (H, H), f"U_{g}": (H, D), f"b_{g}": (H,)})
+    return shapes
+
+
+def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0) -> dict[str, np.ndarray]:
+    """Parameters of an LSTM, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
+
+    Returns ``W_f, W_i, W_c, W_o`` (H, H), ``U_f, U_i, U_c, U_o`` (H, D) and
+    ``b_f, b_i, b_c, b_o`` (H,).
+
+    ``forget_bias`` is added to the drawn ``b_f``. The default 0.0 keeps PyTorch's
+    initialisation; 1.0 (Gers et al. 2000, Jozefowicz et al. 2015) starts the forget gate
+    near σ(1) ≈ 0.73, so the cell state, and its gradient, survive many steps early in
+    training. The random draws are the same whatever ``forget_bias`` is.
+    """
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
+    forget_bias = real("forget_bias", forget_bias)
+    params = uniform_params(as_rng(rng), param_shapes(D, H), H)
+    params["b_f"] = params["b_f"] + forget_bias
+    return {k: params[k] for k in PARAM_NAMES}
 
 
 def _lstm_params(params, where: str) -> dict[str, np.ndarray]:
@@ -128,8 +159,8 @@ def lstm_cell_backward(dh_t, dc_t, cache):
     p = cache["params"]
     dh_t = as_float_array("dh_t", dh_t)
     dc_t = as_float_array("dc_t", dc_t)
-    require_same_shape("dh_t", dh_t, cache["h_t"].shape, like="h_t")
-    require_same_shape("dc_t", dc_t, c_t.shape, like="c_t")
+    require_shape("dh_t", dh_t, cache["h_t"].shape, like="h_t")
+    require_shape("dc_t", dc_t, c_t.shape, like="c_t")
 
     # h_t = o_t ⊙ tanh(C_t)
     tanh_c = np.tanh(c_t)
@@ -231,7 +262,7 @@ def lstm_backward(dhs, cache):
         cache[k] for k in ("X", "h0", "c0", "hs", "cs", "gates", "W", "U")
     )
     dhs = as_float_array("dhs", dhs)
-    require_same_shape("dhs", dhs, hs.shape, like="hs")
+    require_shape("dhs", dhs, hs.shape, like="hs")
 
     T, H = X.shape[0], hs.shape[-1]
     c_prevs = np.concatenate([c0[None], cs[:-1]], axis=0)
@@ -261,63 +292,3 @@ def lstm_backward(dhs, cache):
         rows = slice(k * H, (k + 1) * H)
         grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[rows], dU[rows], db[rows]
     return dX, dh_next, dc_next, {k: grads[k] for k in PARAM_NAMES}
-
-
-def lstm_params_to_torch(params):
-    """Our parameter dict in the stacked layout of ``torch.nn.LSTM`` (one layer).
-
-    PyTorch stacks the gates in the order i, f, g, o (its ``g`` is our C̃, gate ``c``),
-    calls the input weights ``weight_ih`` (our ``U_*``) and the recurrent weights
-    ``weight_hh`` (our ``W_*``), and has two biases whose sum plays the role of ours:
-    ours go into ``bias_ih`` and ``bias_hh`` is zero.
-
-    Returns
-    -------
-    (weight_ih, weight_hh, bias_ih, bias_hh) : NumPy arrays of shapes (4H, D), (4H, H),
-        (4H,), (4H,), new arrays (not views of ``params``). Copy them into
-        ``lstm.weight_ih_l0`` and so on with ``torch.from_numpy``.
-
-    It also lays out gradients: given our ``grads`` it returns what PyTorch's ``.grad``
-    fields should hold (each of PyTorch's two bias gradients equals our ``b_*`` gradient,
-    so compare ``bias_hh_l0.grad`` with the third array, not the zero fourth).
-    """
-    p = _lstm_params(params, "lstm_params_to_torch")
-    weight_ih = np.concatenate([p[f"U_{g}"] for g in _TORCH])
-    weight_hh = np.concatenate([p[f"W_{g}"] for g in _TORCH])
-    bias_ih = np.concatenate([p[f"b_{g}"] for g in _TORCH])
-    return weight_ih, weight_hh, bias_ih, np.zeros_like(bias_ih)
-
-
-def lstm_params_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
-    """The parameter dict from ``torch.nn.LSTM``'s stacked arrays (the inverse of
-    :func:`lstm_params_to_torch`).
-
-    Parameters
-    ----------
-    weight_ih : (4H, D), rows [i; f; g; o], e.g. ``lstm.weight_ih_l0.detach().numpy()``.
-    weight_hh : (4H, H), same row order.
-    bias_ih, bias_hh : (4H,) each; they are summed into our ``b_*``.
-
-    Returns
-    -------
-    dict with ``W_*`` (H, H), ``U_*`` (H, D) and ``b_*`` (H,), new arrays.
-    """
-    weight_ih = as_float_array("weight_ih", weight_ih)
-    weight_hh = as_float_array("weight_hh", weight_hh)
-    bias_ih = as_float_array("bias_ih", bias_ih)
-    bias_hh = as_float_array("bias_hh", bias_hh)
-    require_matrix("weight_hh", weight_hh)
-    H = weight_hh.shape[1]
-    require_shape("weight_hh", weight_hh, (4 * H, H))
-    require_matrix("weight_ih", weight_ih)
-    require_shape("weight_ih", weight_ih, (4 * H, weight_ih.shape[1]))
-    require_shape("bias_ih", bias_ih, (4 * H,))
-    require_shape("bias_hh", bias_hh, (4 * H,))
-    bias = bias_ih + bias_hh
-    params = {}
-    for k, g in enumerate(_TORCH):
-        rows = slice(k * H, (k + 1) * H)
-        params[f"W_{g}"] = weight_hh[rows].copy()
-        params[f"U_{g}"] = weight_ih[rows].copy()
-        params[f"b_{g}"] = bias[rows]
-    return {k: params[k] for k in PARAM_NAMES}

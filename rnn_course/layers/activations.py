@@ -1,4 +1,7 @@
-"""Elementwise activations and the softmax, written to be numerically stable."""
+"""Elementwise activations and the softmax, written to be numerically stable.
+
+Book: the notation page (σ and softmax), used by every chapter from chapter 1 on.
+"""
 
 from __future__ import annotations
 

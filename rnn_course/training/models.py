@@ -8,43 +8,44 @@ the layer's keys plus ``W_y`` (O, H) and ``b_y`` (O,).
     outputs, cache = model_forward("lstm", X, params)      # (T, B, O): W_y h_t + b_y
     grads = model_backward("lstm", doutputs, cache)         # same keys as params
 
-Only the layer's sequence functions (the fused fast path) are used.
+Only the layer's sequence functions (the fused fast path) are used. A task turns this
+into a ``loss_and_grads(params, batch)`` for :func:`~rnn_course.fit`.
+
+Book: chapter 3, long-range dependencies; chapter 4, gradient flow; chapter 5, LSTM versus GRU.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .gru import gru_backward, gru_forward, init_gru_params
-from .init import _positive_int, _rng, init_lstm_params, init_rnn_params
-from .lstm import lstm_backward, lstm_forward
-from .output import output_backward, output_forward
-from .rnn import rnn_backward, rnn_forward
+from .._arrays import uniform_params
+from .._validate import as_rng, one_of, positive_int
+from ..layers.gru import gru_backward, gru_forward, init_gru_params
+from ..layers.lstm import init_lstm_params, lstm_backward, lstm_forward
+from ..layers.output import output_backward, output_forward
+from ..layers.rnn import init_rnn_params, rnn_backward, rnn_forward
 
 KINDS = ("rnn", "lstm", "gru")
 
 
 def _kind(kind) -> str:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return kind
+    return one_of("kind", kind, KINDS)
 
 
 def init_model(kind, input_size, hidden_size, output_size, *, rng=None) -> dict[str, np.ndarray]:
     """Parameters of a recurrent layer of ``kind`` plus an output layer, in one dict."""
     kind = _kind(kind)
-    D = _positive_int("input_size", input_size)
-    H = _positive_int("hidden_size", hidden_size)
-    O = _positive_int("output_size", output_size)
-    gen = _rng(rng)
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
+    O = positive_int("output_size", output_size)
+    gen = as_rng(rng)
     if kind == "rnn":
         params = init_rnn_params(D, H, rng=gen)
     elif kind == "lstm":
         params = init_lstm_params(D, H, rng=gen, forget_bias=1.0)
     else:
         params = init_gru_params(D, H, rng=gen)
-    k = 1.0 / np.sqrt(H)
-    params["W_y"] = gen.uniform(-k, k, (O, H))
+    params.update(uniform_params(gen, {"W_y": (O, H)}, H))
     params["b_y"] = np.zeros(O)
     return params
 

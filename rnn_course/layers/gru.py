@@ -20,9 +20,9 @@ with ``z_t`` and ``r_t`` as above. In the parameter dict ``b_hn`` is the optiona
 ``"b_hn"`` (H,), read as zeros when absent; its gradient is always returned by this
 variant. ``b_z`` and ``b_r`` stand for the *sums* of PyTorch's two biases per gate
 (``b_iz + b_hz``, ``b_ir + b_hr``): only the sum enters the function.
-:func:`gru_params_to_torch` and :func:`gru_params_from_torch` convert to and from the
-state dict of ``torch.nn.GRU``. The two variants are different functions: the same
-weights give different outputs (see ``tests/test_gru_torch.py``).
+:mod:`rnn_course.layers.pytorch` converts to and from the state dict of
+``torch.nn.GRU``. The two variants are different functions: the same weights give
+different outputs (see ``tests/test_gru_torch.py``).
 
 Every function takes ``variant`` as a keyword. The backward functions read the variant
 from the cache; passing one that disagrees with the cache is an error.
@@ -35,36 +35,51 @@ A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
 The cell functions read like the equations; the sequence functions are the fast path
 (all input projections in one (3H, D) product before the loop, the gates' recurrent
 products stacked inside it, weight gradients in one product over all steps).
+:func:`init_gru_params` draws the parameters; :func:`gru_param_count` and
+:func:`count_params` count them.
+
+Book: chapter 5 (the gates, PyTorch's conventions, LSTM versus GRU).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
-from ._arrays import flat as _flat
-from ._validate import (
+from .._arrays import flat as _flat
+from .._arrays import uniform_params
+from .._validate import (
     as_float_array,
+    as_rng,
+    one_of,
+    positive_int,
     require_cache,
+    require_dict,
     require_matrix,
     require_params,
-    require_same_shape,
     require_sequence,
     require_shape,
     require_vector_batch,
 )
 from .activations import sigmoid
-from .init import _positive_int, _rng
 
 PARAM_NAMES = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h")
 VARIANTS = ("sources", "pytorch")
 
 
 def _check_variant(variant) -> str:
-    if variant not in VARIANTS:
-        raise ValueError(f'variant must be "sources" or "pytorch", got {variant!r}')
-    return variant
+    return one_of("variant", variant, VARIANTS)
+
+
+def param_shapes(input_size: int, hidden_size: int, *, variant="sources") -> dict[str, tuple[int, ...]]:
+    """``{name: shape}`` of the GRU's parameters, in the order they are drawn.
+
+    The nine of :data:`PARAM_NAMES`, and ``b_hn`` (H,) for ``variant="pytorch"``.
+    """
+    D, H = input_size, hidden_size
+    shapes = {name: {"W": (H, H), "U": (H, D), "b": (H,)}[name[0]] for name in PARAM_NAMES}
+    if _check_variant(variant) == "pytorch":
+        shapes["b_hn"] = (H,)
+    return shapes
 
 
 def _gru_params(params, where: str, variant: str) -> dict[str, np.ndarray]:
@@ -72,8 +87,7 @@ def _gru_params(params, where: str, variant: str) -> dict[str, np.ndarray]:
     p = require_params(params, PARAM_NAMES, where=where)
     require_matrix('params["U_z"]', p["U_z"])
     H, D = p["U_z"].shape
-    for name in PARAM_NAMES:
-        shape = {"W": (H, H), "U": (H, D), "b": (H,)}[name[0]]
+    for name, shape in param_shapes(D, H).items():
         require_shape(f'params["{name}"]', p[name], shape)
     if variant == "pytorch":
         if params.get("b_hn") is None:
@@ -161,7 +175,7 @@ def gru_cell_backward(dh_t, cache, *, variant=None):
     x_t, h_prev, z_t, r_t = (cache[k] for k in ("x_t", "h_prev", "z_t", "r_t"))
     W_z, W_r, W_h, U_z, U_r, U_h = (cache[k] for k in PARAM_NAMES[:6])
     dh_t = as_float_array("dh_t", dh_t)
-    require_same_shape("dh_t", dh_t, h_prev.shape, like="h_t")
+    require_shape("dh_t", dh_t, h_prev.shape, like="h_t")
 
     if variant == "sources":
         h_tilde = cache["h_tilde"]
@@ -298,7 +312,7 @@ def gru_backward(dhs, cache, *, variant=None):
     require_cache(cache, ("X", "h0", "hs", "gates", "U", *recurrent), made_by="gru_forward")
     X, h0, hs, gates, U = (cache[k] for k in ("X", "h0", "hs", "gates", "U"))
     dhs = as_float_array("dhs", dhs)
-    require_same_shape("dhs", dhs, hs.shape, like="hs")
+    require_shape("dhs", dhs, hs.shape, like="hs")
 
     T, H = X.shape[0], hs.shape[-1]
     h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
@@ -357,13 +371,9 @@ def init_gru_params(
     with ``variant="pytorch"`` also ``b_hn`` (H,).
     """
     variant = _check_variant(variant)
-    D = _positive_int("input_size", input_size)
-    H = _positive_int("hidden_size", hidden_size)
-    gen = _rng(rng)
-    k = 1.0 / np.sqrt(H)
-    shapes = {"W": (H, H), "U": (H, D), "b": (H,)}
-    names = PARAM_NAMES + (("b_hn",) if variant == "pytorch" else ())
-    return {name: gen.uniform(-k, k, shapes[name[0]]) for name in names}
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
+    return uniform_params(as_rng(rng), param_shapes(D, H, variant=variant), H)
 
 
 def gru_param_count(input_size, hidden_size, *, variant="sources") -> int:
@@ -373,101 +383,15 @@ def gru_param_count(input_size, hidden_size, *, variant="sources") -> int:
     only the sum matters for ``z`` and ``r``.
     """
     variant = _check_variant(variant)
-    D = _positive_int("input_size", input_size)
-    H = _positive_int("hidden_size", hidden_size)
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
     return 3 * (H * H + H * D + H) + (H if variant == "pytorch" else 0)
 
 
 def count_params(params) -> int:
-    """Total number of scalars in a dict of parameter arrays (every key is counted)."""
-    if not isinstance(params, Mapping):
-        raise TypeError(
-            f"params must be a dict of arrays keyed by name, got a {type(params).__name__}"
-        )
+    """Total number of scalars in a dict of parameter arrays (every key is counted).
+
+    Any model's parameters: ``count_params(init_lstm_params(D, H))`` is ``4 (H·H + H·D + H)``.
+    """
+    require_dict("params", params)
     return int(sum(as_float_array(f'params["{k}"]', v).size for k, v in params.items()))
-
-
-def _to_numpy(name: str, value) -> np.ndarray:
-    """A float array from a NumPy array or a (detached, CPU) torch tensor; torch is not imported."""
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    return as_float_array(name, value)
-
-
-def gru_params_to_torch(params, *, layer=0, gradients=False) -> dict[str, np.ndarray]:
-    """Our GRU parameters in the layout of ``torch.nn.GRU``'s state dict (NumPy arrays).
-
-    Gate order in PyTorch is r, z, n: ``weight_ih_l0 = [U_r; U_z; U_h]`` (3H, D),
-    ``weight_hh_l0 = [W_r; W_z; W_h]`` (3H, H), ``bias_ih_l0 = [b_r; b_z; b_h]`` and
-    ``bias_hh_l0 = [0; 0; b_hn]`` (``b_hn`` zeros if absent). Load the result with
-    ``gru.load_state_dict({k: torch.from_numpy(v) for k, v in out.items()})``.
-
-    The weights map one to one, so ``torch.nn.GRU`` then computes exactly
-    ``gru_forward(..., variant="pytorch")``; loading sources-variant parameters gives a
-    different function (the reset gate and the role of ``z`` differ).
-
-    With ``gradients=True``, ``params`` holds gradients (from :func:`gru_backward`) and the
-    result is what PyTorch's ``.grad`` would hold: the gradient of a sum of two biases is
-    the same for each, so ``bias_hh_l0 = [db_r; db_z; db_hn]``. ``layer`` sets the suffix.
-    """
-    p = _gru_params(params, "gru_params_to_torch", "pytorch")  # checks shapes; b_hn zeros if absent
-    H, b_hn = p["b_z"].shape[0], p["b_hn"]
-    zeros = np.zeros(H, dtype=p["b_z"].dtype)
-    hh_r, hh_z = (p["b_r"], p["b_z"]) if gradients else (zeros, zeros)
-    s = f"_l{int(layer)}"
-    return {
-        "weight_ih" + s: np.concatenate([p["U_r"], p["U_z"], p["U_h"]]),
-        "weight_hh" + s: np.concatenate([p["W_r"], p["W_z"], p["W_h"]]),
-        "bias_ih" + s: np.concatenate([p["b_r"], p["b_z"], p["b_h"]]),
-        "bias_hh" + s: np.concatenate([hh_r, hh_z, b_hn]),
-    }
-
-
-def gru_params_from_torch(state, *, layer=0, gradients=False) -> dict[str, np.ndarray]:
-    """Parameters for ``variant="pytorch"`` from a ``torch.nn.GRU`` (or its state dict).
-
-    ``state`` is the module, its ``state_dict()``, or any mapping with
-    ``weight_ih_l0`` (3H, D), ``weight_hh_l0`` (3H, H) and optionally ``bias_ih_l0``,
-    ``bias_hh_l0`` (3H,) (absent for ``bias=False``: zeros), as tensors or arrays.
-    Returns the nine parameters plus ``b_hn``, with ``b_r = b_ir + b_hr`` and
-    ``b_z = b_iz + b_hz`` (only the sums matter), ``b_h = b_in``, ``b_hn = b_hn``.
-
-    With ``gradients=True``, ``state`` holds PyTorch's gradients (for example
-    ``{n: p.grad for n, p in gru.named_parameters()}``) and the result is comparable with
-    the grads of :func:`gru_backward`: ``db_r`` is the gradient of either summand, taken
-    from ``bias_ih``, not their sum.
-    """
-    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
-        state = state.state_dict()
-    if not isinstance(state, Mapping):
-        raise TypeError(
-            f"state must be a torch.nn.GRU or its state dict, got a {type(state).__name__}"
-        )
-    s = f"_l{int(layer)}"
-    missing = [k + s for k in ("weight_ih", "weight_hh") if k + s not in state]
-    if missing:
-        raise KeyError(f"state is missing {', '.join(map(repr, missing))}; it has {sorted(state)}")
-    w_ih = _to_numpy("weight_ih" + s, state["weight_ih" + s])
-    w_hh = _to_numpy("weight_hh" + s, state["weight_hh" + s])
-    require_matrix("weight_ih" + s, w_ih)
-    if w_ih.shape[0] % 3:
-        raise ValueError(f"weight_ih{s} has shape {w_ih.shape}: expected (3H, D)")
-    H = w_ih.shape[0] // 3
-    require_shape("weight_hh" + s, w_hh, (3 * H, H))
-    biases = {}
-    for k in ("bias_ih", "bias_hh"):
-        if state.get(k + s) is None:
-            biases[k] = np.zeros(3 * H, dtype=w_ih.dtype)
-        else:
-            biases[k] = _to_numpy(k + s, state[k + s])
-            require_shape(k + s, biases[k], (3 * H,))
-    b_ih, b_hh = biases["bias_ih"], biases["bias_hh"]
-    r, z, n = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)
-    return {
-        "W_z": w_hh[z].copy(), "W_r": w_hh[r].copy(), "W_h": w_hh[n].copy(),
-        "U_z": w_ih[z].copy(), "U_r": w_ih[r].copy(), "U_h": w_ih[n].copy(),
-        "b_z": b_ih[z].copy() if gradients else b_ih[z] + b_hh[z],
-        "b_r": b_ih[r].copy() if gradients else b_ih[r] + b_hh[r],
-        "b_h": b_ih[n].copy(),
-        "b_hn": b_hh[n].copy(),
-    }

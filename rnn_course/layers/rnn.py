@@ -10,25 +10,53 @@ Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path (all input projections in one matrix product, a lean loop over time).
+:func:`init_rnn_params` draws the parameters.
+
+Book: chapter 1 (the recurrence, the sequence forward) and chapter 2 (the backward pass).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._arrays import flat as _flat
-from ._validate import (
+from .._arrays import flat as _flat
+from .._arrays import uniform_params
+from .._validate import (
     as_float_array,
+    as_rng,
+    positive_int,
     require_cache,
+    require_matrix,
     require_params,
-    require_same_shape,
     require_sequence,
     require_shape,
     require_vector_batch,
-    require_matrix,
 )
 
 PARAM_NAMES = ("W_x", "W_h", "b_h")
+
+
+def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    """``{name: shape}`` of the RNN's parameters, in the order they are drawn."""
+    D, H = input_size, hidden_size
+    return {"W_x": (H, D), "W_h": (H, H), "b_h": (H,)}
+
+
+def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None) -> dict[str, np.ndarray]:
+    """Parameters of a vanilla RNN, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
+
+    Returns ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,), and with ``output_size`` O also
+    ``W_y`` (O, H) and ``b_y`` (O,).
+    """
+    D = positive_int("input_size", input_size)
+    H = positive_int("hidden_size", hidden_size)
+    gen = as_rng(rng)
+    params = uniform_params(gen, param_shapes(D, H), H)
+    if output_size is not None:
+        O = positive_int("output_size", output_size)
+        params["W_y"] = uniform_params(gen, {"W_y": (O, H)}, H)["W_y"]
+        params["b_y"] = np.zeros(O)
+    return params
 
 
 def _rnn_params(params, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -84,7 +112,7 @@ def rnn_cell_backward(dh_t, cache):
     x_t, h_prev, h_t = cache["x_t"], cache["h_prev"], cache["h_t"]
     W_x, W_h = cache["W_x"], cache["W_h"]
     dh_t = as_float_array("dh_t", dh_t)
-    require_same_shape("dh_t", dh_t, h_t.shape, like="h_t")
+    require_shape("dh_t", dh_t, h_t.shape, like="h_t")
 
     da = dh_t * (1.0 - h_t**2)  # through tanh: d tanh(a) / da = 1 - tanh(a)^2
     dx_t = da @ W_x
@@ -147,7 +175,7 @@ def rnn_backward(dhs, cache):
     require_cache(cache, ("X", "h0", "hs", "W_x", "W_h"), made_by="rnn_forward")
     X, h0, hs, W_x, W_h = (cache[k] for k in ("X", "h0", "hs", "W_x", "W_h"))
     dhs = as_float_array("dhs", dhs)
-    require_same_shape("dhs", dhs, hs.shape, like="hs")
+    require_shape("dhs", dhs, hs.shape, like="hs")
 
     T = X.shape[0]
     das = np.empty_like(hs)

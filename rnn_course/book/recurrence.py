@@ -1,24 +1,28 @@
-"""Diagrams for the book, drawn with matplotlib.
+"""Chapter 1, sequential data and recurrence: the diagrams, and the hidden state step by step.
 
-Import from here (``from rnn_course.figures import plot_unrolled_rnn``); the package's top
-level does not import matplotlib, so the layers stay light.
+- :func:`plot_unrolled_rnn`: the RNN folded and unrolled over time (1.1, the recurrence);
+- :func:`plot_output_modes`: an output at every step or one at the end (1.2, outputs);
+- :func:`plot_hidden_state_steps` and the widget :func:`hidden_state_stepper`: the hidden
+  state of one sequence, as a heat map and as bars (1.4, stepping through a sequence).
+
+Import from here (``from rnn_course.book.recurrence import plot_unrolled_rnn``); the
+package's top level imports neither matplotlib nor ipywidgets, so the layers stay light.
 Labels use the notation of the book: ``x_t`` in, ``h_t`` the hidden state, ``o_t`` out,
-``W_x``, ``W_h``, ``W_y`` the shared weights.
+``W_x``, ``W_h``, ``W_y`` the shared weights. A widget recomputes only while a kernel
+runs it, so the HTML book shows the static figure next to it.
 """
 
 from __future__ import annotations
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# colours: inputs, cells, hidden states, outputs (readable in grey-scale too)
-_INPUT = "#dbe9f6"
-_CELL = "#fde8c8"
-_OUTPUT = "#e3f1de"
-_EDGE = "#333333"
-_STATE = "#b5541c"
+from .._validate import integer
+from ..layers.rnn import rnn_forward
+from .plotting import CELL, EDGE, HIDDEN, INPUT, OUTPUT, STATE, PictureWidget, figure_and_axes
 
 _CELL_W, _CELL_H = 1.1, 0.8
 
@@ -27,14 +31,14 @@ def _box(ax, x, y, w, h, colour, text, *, fontsize=13, gid=None):
     patch = FancyBboxPatch(
         (x - w / 2, y - h / 2), w, h,
         boxstyle="round,pad=0.02,rounding_size=0.12",
-        facecolor=colour, edgecolor=_EDGE, linewidth=1.4, gid=gid,
+        facecolor=colour, edgecolor=EDGE, linewidth=1.4, gid=gid,
     )
     ax.add_patch(patch)
     ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
     return patch
 
 
-def _arrow(ax, start, end, *, colour=_EDGE, label=None, label_offset=(0.0, 0.0),
+def _arrow(ax, start, end, *, colour=EDGE, label=None, label_offset=(0.0, 0.0),
            connectionstyle="arc3", fontsize=12, gid=None):
     arrow = FancyArrowPatch(
         start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.4,
@@ -51,18 +55,18 @@ def _arrow(ax, start, end, *, colour=_EDGE, label=None, label_offset=(0.0, 0.0),
 def _draw_folded(ax, cx: float, outputs: bool) -> None:
     """The network as one cell with a loop: h_t comes back in as the next h_{t-1}."""
     cy = 0.0
-    _box(ax, cx, cy, _CELL_W, _CELL_H, _CELL, r"$\tanh$", gid="folded-cell")
-    _box(ax, cx, cy - 1.55, 0.75, 0.5, _INPUT, r"$x_t$")
+    _box(ax, cx, cy, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid="folded-cell")
+    _box(ax, cx, cy - 1.55, 0.75, 0.5, INPUT, r"$x_t$")
     _arrow(ax, (cx, cy - 1.3), (cx, cy - _CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
     # the loop on the right side: the state leaves the cell and re-enters it one step later
     _arrow(
         ax, (cx + _CELL_W / 2, cy + 0.2), (cx + _CELL_W / 2, cy - 0.2),
-        colour=_STATE, connectionstyle="arc,angleA=0,angleB=0,armA=30,armB=30,rad=8",
+        colour=STATE, connectionstyle="arc,angleA=0,angleB=0,armA=30,armB=30,rad=8",
     )
     ax.text(cx + _CELL_W / 2 + 0.78, cy + 0.0, r"$W_h$", ha="left", va="center",
-            fontsize=13, color=_STATE)
+            fontsize=13, color=STATE)
     if outputs:
-        _box(ax, cx, cy + 2.0, 0.75, 0.5, _OUTPUT, r"$o_t$")
+        _box(ax, cx, cy + 2.0, 0.75, 0.5, OUTPUT, r"$o_t$")
         _arrow(ax, (cx, cy + _CELL_H / 2), (cx, cy + 1.75), label=r"$W_y$",
                label_offset=(-0.3, 0))
     ax.text(cx, cy - 2.35, "folded", ha="center", va="center", fontsize=12, style="italic")
@@ -88,44 +92,40 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
     The matplotlib ``Figure``. Cell boxes carry the gid ``"cell-<t>"`` (t = 1..T), so
     tests can count them.
     """
-    if isinstance(T, bool) or not isinstance(T, int) or not 1 <= T <= 8:
-        raise ValueError(f"T must be an integer from 1 to 8, got {T!r}")
+    T = integer("T", T, low=1, high=8)
 
     step = 2.0                       # distance between cells
     x_first = 5.4 if folded else 1.2  # centre of the first cell
     x_h0 = x_first - 1.75
     width = x_first + (T - 1) * step + 1.6
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(1.0 + 0.95 * width, 3.4 if outputs else 2.8))
-    else:
-        fig = ax.figure
+    fig, ax = figure_and_axes(ax, (1.0 + 0.95 * width, 3.4 if outputs else 2.8))
 
     if folded:
         _draw_folded(ax, 0.75, outputs)
         ax.text(3.1, 0.0, r"$=$", ha="center", va="center", fontsize=22)
 
     # h_0, then one cell per step
-    ax.text(x_h0, 0.0, r"$h_0$", ha="center", va="center", fontsize=14, color=_STATE)
+    ax.text(x_h0, 0.0, r"$h_0$", ha="center", va="center", fontsize=14, color=STATE)
     for t in range(1, T + 1):
         cx = x_first + (t - 1) * step
-        _box(ax, cx, 0.0, _CELL_W, _CELL_H, _CELL, r"$\tanh$", gid=f"cell-{t}")
-        _box(ax, cx, -1.55, 0.75, 0.5, _INPUT, rf"$x_{{{t}}}$")
+        _box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
+        _box(ax, cx, -1.55, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
         _arrow(ax, (cx, -1.3), (cx, -_CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
         # the state arriving from the left: h_0 for the first cell, else the previous cell
         start = x_h0 + 0.28 if t == 1 else cx - step + _CELL_W / 2
-        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=_STATE,
+        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE,
                label=r"$W_h$", label_offset=(0, 0.22))
         if t > 1:
             ax.text(cx - step / 2, -0.25, rf"$h_{{{t - 1}}}$", ha="center", va="center",
-                    fontsize=13, color=_STATE)
+                    fontsize=13, color=STATE)
         if outputs:
-            _box(ax, cx, 2.0, 0.75, 0.5, _OUTPUT, rf"$o_{{{t}}}$")
+            _box(ax, cx, 2.0, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$")
             _arrow(ax, (cx, _CELL_H / 2), (cx, 1.75), label=r"$W_y$", label_offset=(-0.3, 0))
     # the last state leaves to the right
     last = x_first + (T - 1) * step
-    _arrow(ax, (last + _CELL_W / 2, 0.0), (last + _CELL_W / 2 + 0.7, 0.0), colour=_STATE)
+    _arrow(ax, (last + _CELL_W / 2, 0.0), (last + _CELL_W / 2 + 0.7, 0.0), colour=STATE)
     ax.text(last + _CELL_W / 2 + 0.35, -0.25, rf"$h_{{{T}}}$", ha="center", va="center",
-            fontsize=13, color=_STATE)
+            fontsize=13, color=STATE)
     ax.text((x_first + last) / 2, -2.35,
             rf"unrolled over $T={T}$ steps: the same $W_x$, $W_h$, $b_h$ at every step",
             ha="center", va="center", fontsize=12, style="italic")
@@ -143,16 +143,16 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
 
 def _draw_output_mode(ax, T: int, every_step: bool, title: str) -> None:
     step = 1.9
-    ax.text(-0.55, 0.0, r"$h_0$", ha="center", va="center", fontsize=13, color=_STATE)
+    ax.text(-0.55, 0.0, r"$h_0$", ha="center", va="center", fontsize=13, color=STATE)
     for t in range(1, T + 1):
         cx = 0.9 + (t - 1) * step
-        _box(ax, cx, 0.0, _CELL_W, _CELL_H, _CELL, r"$\tanh$", gid=f"cell-{t}")
-        _box(ax, cx, -1.5, 0.75, 0.5, _INPUT, rf"$x_{{{t}}}$")
+        _box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
+        _box(ax, cx, -1.5, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
         _arrow(ax, (cx, -1.25), (cx, -_CELL_H / 2))
         start = -0.3 if t == 1 else cx - step + _CELL_W / 2
-        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=_STATE)
+        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE)
         if every_step or t == T:
-            _box(ax, cx, 1.9, 0.75, 0.5, _OUTPUT, rf"$o_{{{t}}}$", gid=f"output-{t}")
+            _box(ax, cx, 1.9, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$", gid=f"output-{t}")
             _arrow(ax, (cx, _CELL_H / 2), (cx, 1.65), label=r"$W_y$",
                    label_offset=(-0.32, 0))
     ax.set_title(title, fontsize=13)
@@ -177,8 +177,7 @@ def plot_output_modes(T: int = 4) -> Figure:
     -------
     A ``Figure`` with two axes; output boxes carry the gid ``"output-<t>"``.
     """
-    if isinstance(T, bool) or not isinstance(T, int) or not 2 <= T <= 6:
-        raise ValueError(f"T must be an integer from 2 to 6, got {T!r}")
+    T = integer("T", T, low=2, high=6)
     fig, axes = plt.subplots(1, 2, figsize=(1.45 * (1.9 * T + 0.6), 3.0))
     _draw_output_mode(axes[0], T, True, "many-to-many: an output at every step")
     _draw_output_mode(axes[1], T, False, "many-to-one: one output, from $h_T$")
@@ -187,7 +186,7 @@ def plot_output_modes(T: int = 4) -> Figure:
 
 
 # --------------------------------------------------------------------------------------
-# watching the hidden state: the static counterpart of rnn_course.widgets
+# watching the hidden state: a static figure, and a widget
 
 
 def _tick_labels(T: int, labels) -> list[str]:
@@ -213,8 +212,6 @@ def hidden_states_of(X, params, h0=None) -> np.ndarray:
 
     Raises ``ValueError`` naming ``X`` when it is not one sequence of shape (T, D).
     """
-    from .rnn import rnn_forward
-
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D), "
@@ -243,7 +240,7 @@ def draw_hidden_state_heatmap(ax, hs, *, upto=None, labels=None, marks=()) -> No
               extent=(0.5, T + 0.5, H - 0.5, -0.5), interpolation="nearest")
     for t in marks:
         ax.add_patch(plt.Rectangle((t - 0.5, -0.5), 1, H, fill=False,
-                                   edgecolor=_EDGE, linewidth=2.0))
+                                   edgecolor=EDGE, linewidth=2.0))
     ax.set_xticks(range(1, T + 1), _tick_labels(T, labels), fontsize=9)
     ax.set_yticks(range(H), [str(j + 1) for j in range(H)], fontsize=8)
     ax.set_xlabel("step t (and the input read at that step)")
@@ -253,9 +250,9 @@ def draw_hidden_state_heatmap(ax, hs, *, upto=None, labels=None, marks=()) -> No
 def draw_hidden_state_bars(ax, h_t, t: int, *, read: str = "") -> None:
     """One state ``h_t`` (H,) as a bar per unit, on a fixed scale from -1 to 1."""
     H = h_t.shape[0]
-    colours = [_STATE if v >= 0 else "#2b6ca3" for v in h_t]
+    colours = [STATE if v >= 0 else HIDDEN for v in h_t]
     ax.barh(range(1, H + 1), h_t, color=colours)
-    ax.axvline(0.0, color=_EDGE, linewidth=0.8)
+    ax.axvline(0.0, color=EDGE, linewidth=0.8)
     ax.set_xlim(-1.05, 1.05)
     ax.set_ylim(H + 0.6, 0.4)
     ax.set_yticks(range(1, H + 1))
@@ -272,7 +269,7 @@ def plot_hidden_state_steps(X, params, steps, *, h0=None, labels=None) -> Figure
 
     Top: every state ``h_1 .. h_T`` as a heat map (time along x), the chosen steps framed.
     Below: one bar chart of ``h_t`` per chosen step, with the inputs read so far.
-    This is the static counterpart of :func:`rnn_course.widgets.hidden_state_stepper`.
+    This is the static counterpart of :func:`hidden_state_stepper`.
 
     Parameters
     ----------
@@ -325,91 +322,71 @@ def _check_steps(steps, T: int) -> list[int]:
     return [int(s) for s in steps]
 
 
-# --------------------------------------------------------------------------------------
-# Chapter 2 (backpropagation through time): measured curves.
+class HiddenStateStepper(PictureWidget):
+    """A slider for the step ``t`` above a picture of the network after reading ``x_1 .. x_t``.
 
-_LINE_STYLES = ("-", "--", "-.", ":")
+    Children: ``slider`` (an ``IntSlider`` from 1 to T), ``caption`` (an ``HTML`` line
+    with ``t``, the inputs read so far and the size of ``h_t``) and ``image`` (a PNG:
+    the states ``h_1 .. h_t`` as a heat map, steps not read yet blank, and ``h_t`` as bars).
+    Moving the slider redraws both; ``h_t`` is the state on display.
+    """
+
+    def __init__(self, hs: np.ndarray, labels: list[str] | None = None):
+        self.hs = hs
+        self.labels = labels
+        self.slider = widgets.IntSlider(
+            value=1, min=1, max=hs.shape[0], step=1, description="t",
+            continuous_update=True, layout=widgets.Layout(width="420px"),
+        )
+        super().__init__([self.slider], [self.slider], figsize=(9.0, 3.4))
+
+    @property
+    def t(self) -> int:
+        """The step on display (1-based, as in ``h_t``)."""
+        return int(self.slider.value)
+
+    @property
+    def h_t(self) -> np.ndarray:
+        """The hidden state on display, ``hs[t - 1]``, shape (H,)."""
+        return self.hs[self.t - 1]
+
+    def _read(self, t: int) -> str:
+        if self.labels is None:
+            return f"x_1 … x_{t}" if t > 1 else "x_1"
+        return " ".join(self.labels[:t])
+
+    def draw(self, fig: Figure) -> str:
+        t, h_t = self.t, self.h_t
+        grid = fig.add_gridspec(1, 2, width_ratios=(3.0, 1.0), wspace=0.25)
+        heat = fig.add_subplot(grid[0, 0])
+        draw_hidden_state_heatmap(heat, self.hs, upto=t, labels=self.labels, marks=(t,))
+        heat.set_title(f"$h_1, \\dots, h_{{{t}}}$ (grey: not read yet)", fontsize=11)
+        bars = fig.add_subplot(grid[0, 1])
+        read = _shorten(self._read(t)) if self.labels is not None else ""
+        draw_hidden_state_bars(bars, h_t, t, read=read)
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.25, top=0.85)
+        return (
+            f"<b>t = {t}</b> of {self.hs.shape[0]} &nbsp;·&nbsp; read so far: "
+            f"<code>{self._read(t)}</code> &nbsp;·&nbsp; "
+            f"‖h<sub>{t}</sub>‖ = {np.linalg.norm(h_t):.3f}"
+        )
 
 
-def plot_step_size_errors(steps, errors, *, slopes=None, ax: plt.Axes | None = None) -> Figure:
-    """Log-log plot of finite-difference errors against the step size ``h``.
+def hidden_state_stepper(X, params, h0=None, *, labels=None) -> HiddenStateStepper:
+    """A widget to step through one sequence and watch the hidden state change.
 
     Parameters
     ----------
-    steps : (N,) the step sizes h, positive.
-    errors : dict ``{label: (N,) errors}``, one line per method (zeros are not drawn).
-    slopes : optional dict ``{label: (power, anchor_index)}``: a dotted guide line
-        ``error ∝ h**power`` through the point ``anchor_index`` of that method's curve.
-    ax : axes to draw into; a new figure is made when omitted.
+    X : (T, D) one input sequence (for a batch, pass ``X[:, b]``).
+    params : dict with ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,).
+    h0 : (H,) initial hidden state; zeros when omitted.
+    labels : optional T labels for the inputs (a string gives one character per step).
 
-    Returns the ``Figure``; each measured line carries its label as gid.
+    Returns
+    -------
+    HiddenStateStepper
+        An ``ipywidgets.VBox``; display it in Jupyter. The static counterpart for the
+        HTML book is :func:`plot_hidden_state_steps`.
     """
-    steps = np.asarray(steps, dtype=float)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    else:
-        fig = ax.figure
-    for i, (label, err) in enumerate(errors.items()):
-        err = np.asarray(err, dtype=float)
-        if err.shape != steps.shape:
-            raise ValueError(f"errors[{label!r}] has shape {err.shape}: expected {steps.shape}")
-        shown = np.where(err > 0, err, np.nan)
-        (line,) = ax.loglog(steps, shown, marker="o", markersize=4,
-                            linestyle=_LINE_STYLES[i % 4], label=label)
-        line.set_gid(label)
-        if slopes and label in slopes:
-            power, j = slopes[label]
-            guide = err[j] * (steps / steps[j]) ** power
-            ax.loglog(steps, guide, color=line.get_color(), linewidth=0.8,
-                      linestyle=":", alpha=0.8, label=rf"$\propto h^{{{power}}}$")
-    measured = np.concatenate([np.asarray(e, dtype=float).ravel() for e in errors.values()])
-    measured = measured[measured > 0]
-    if measured.size:  # guide lines must not stretch the axis below the data
-        ax.set_ylim(measured.min() / 10, measured.max() * 10)
-    ax.set_xlabel("step size $h$")
-    ax.set_ylabel("error of the estimate")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
-
-
-def plot_curves(x, curves, *, xlabel: str, ylabel: str, hline=None, hline_label=None,
-                logy: bool = False, ax: plt.Axes | None = None) -> Figure:
-    """Several measured curves over a common x axis (loss curves, similarity against k).
-
-    Parameters
-    ----------
-    x : (N,) x values shared by every curve.
-    curves : dict ``{label: (N,) values}``; one line per entry, in order.
-    xlabel, ylabel : axis labels.
-    hline : optional y value of a dashed grey reference line (e.g. the chance level).
-    hline_label : its legend label.
-    logy : log scale on the y axis.
-    ax : axes to draw into; a new figure is made when omitted.
-
-    Returns the ``Figure``; each line carries its label as gid.
-    """
-    x = np.asarray(x, dtype=float)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    else:
-        fig = ax.figure
-    markers = len(x) <= 25
-    for i, (label, y) in enumerate(curves.items()):
-        y = np.asarray(y, dtype=float)
-        if y.shape != x.shape:
-            raise ValueError(f"curves[{label!r}] has shape {y.shape}: expected {x.shape}")
-        (line,) = ax.plot(x, y, linestyle=_LINE_STYLES[i % 4], label=label,
-                          marker="o" if markers else None, markersize=4)
-        line.set_gid(label)
-    if hline is not None:
-        ax.axhline(hline, color="grey", linestyle="--", linewidth=1, label=hline_label)
-    if logy:
-        ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=9)
-    fig.tight_layout()
-    return fig
+    hs = hidden_states_of(X, params, h0)
+    return HiddenStateStepper(hs, _check_labels(labels, hs.shape[0]))

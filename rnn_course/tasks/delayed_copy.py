@@ -1,4 +1,4 @@
-"""Small synthetic tasks and a training loop for the vanilla RNN classifier.
+"""The delayed-copy task, and the vanilla RNN classifier trained on it with full or truncated BPTT.
 
 The **delayed-copy task** has a known dependency length: the input is a stream of
 random symbols and the target at step ``t`` is the symbol read ``delay`` steps earlier.
@@ -13,18 +13,21 @@ and the loss is the cross-entropy summed over the steps that have a target, divi
 their number (so the chance level is ``log(num_symbols)`` whatever ``T`` is).
 
 Shapes: T time steps, B batch, C symbols (the input size D and output size O are both C).
+
+Book: chapter 2, truncated BPTT.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .init import _positive_int, _rng
-from .losses import softmax_cross_entropy
-from .optim import Adam, clip_grad_norm
-from .output import output_backward, output_forward
-from .rnn import rnn_backward, rnn_forward
-from .tbptt import tbptt_chunks
+from .._validate import as_rng, integer, positive_int
+from ..layers.output import output_backward, output_forward
+from ..layers.rnn import rnn_backward, rnn_forward
+from ..training.losses import softmax_cross_entropy
+from ..training.loop import fit
+from ..training.optim import Adam
+from ..training.tbptt import tbptt_chunks
 
 PARAM_NAMES = ("W_x", "W_h", "b_h", "W_y", "b_y")
 
@@ -46,14 +49,11 @@ def delayed_copy_batch(T, B, delay, num_symbols=4, *, rng=None):
     targets : (T, B) int; ``targets[t] = symbols[t - delay]`` (0 where there is none).
     mask : (T, B) bool; False for the first ``delay`` steps, which have no target.
     """
-    T = _positive_int("T", T)
-    B = _positive_int("B", B)
-    C = _positive_int("num_symbols", num_symbols)
-    if C < 2:
-        raise ValueError(f"num_symbols must be at least 2, got {C}")
-    if isinstance(delay, bool) or not isinstance(delay, (int, np.integer)) or not 0 <= delay < T:
-        raise ValueError(f"delay must be an integer with 0 <= delay < T = {T}, got {delay!r}")
-    gen = _rng(rng)
+    T = positive_int("T", T)
+    B = positive_int("B", B)
+    C = integer("num_symbols", num_symbols, low=2)
+    delay = integer("delay", delay, low=0, high=T - 1)
+    gen = as_rng(rng)
     symbols = gen.integers(0, C, size=(T, B))
     X = np.eye(C)[symbols]
     targets = np.zeros((T, B), dtype=np.int64)
@@ -69,7 +69,7 @@ def sequence_loss_and_grads(params, X, targets, mask=None, *, k=None, h0=None):
     The forward pass is the same in both cases: one pass over the whole sequence.
     With ``k=None`` the backward pass is full BPTT. With an integer ``k`` it is chunked
     truncated BPTT: the sequence is cut into windows of ``k`` steps
-    (:func:`rnn_course.tbptt.tbptt_chunks`), the state leaves each window as a constant,
+    (:func:`~rnn_course.tbptt_chunks`), the state leaves each window as a constant,
     so no gradient crosses a window boundary, and the windows' gradients are summed.
 
     Parameters
@@ -128,22 +128,16 @@ def train_delayed_copy(params, *, delay, k=None, steps=300, T=24, B=32, lr=1e-2,
 
     Each step draws a new batch, computes the loss and gradients with
     :func:`sequence_loss_and_grads` (full BPTT for ``k=None``, else chunked TBPTT with
-    windows of ``k``), clips the gradient norm to ``max_norm`` and takes one Adam step.
-    Full and truncated runs with the same ``rng`` see the same batches, so their
-    only difference is the gradient.
+    windows of ``k``), clips the gradient norm to ``max_norm`` and takes one Adam step
+    (:func:`~rnn_course.fit`). Full and truncated runs with the same ``rng`` see the same
+    batches, so their only difference is the gradient.
 
     Returns
     -------
     losses : (steps,) array, the training loss of each batch (before its update).
     """
-    steps = _positive_int("steps", steps)
-    gen = _rng(rng)
     C = params["W_x"].shape[1]
-    opt = Adam(lr=lr)
-    losses = np.empty(steps)
-    for i in range(steps):
-        X, targets, mask = delayed_copy_batch(T, B, delay, C, rng=gen)
-        losses[i], grads = sequence_loss_and_grads(params, X, targets, mask, k=k)
-        grads, _ = clip_grad_norm(grads, max_norm)
-        opt.step(params, grads)
-    return losses
+    run = fit(params, lambda p, batch: sequence_loss_and_grads(p, *batch, k=k),
+              lambda step, g: delayed_copy_batch(T, B, delay, C, rng=g),
+              Adam(lr=lr), steps, max_norm=max_norm, rng=rng)
+    return run.losses

@@ -9,31 +9,22 @@ against the distance ``T - t`` to the loss shows the gradient vanishing or explo
     norms = hidden_state_gradient_norms(params, X)     # norms[t - 1] = ||dL/dh_t||
 
 Shapes as everywhere in the package: T steps, B batch, D inputs, H hidden units.
+
+Book: chapter 3, products of Jacobians (and gradient clipping).
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ._validate import as_float_array, as_rng, positive_int, require_shape
-from .init import init_rnn_params
-from .rnn import rnn_forward
+from .._validate import as_float_array, as_rng, positive_int, real, require_matrix, require_shape
+from ..layers.rnn import init_rnn_params, rnn_forward
 
 
 def _square_matrix(name: str, W) -> np.ndarray:
     W = as_float_array(name, W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"{name} has shape {W.shape}: expected a square matrix (H, H)")
+    require_matrix(name, W, square=True)
     return W
-
-
-def _non_negative(name: str, value) -> float:
-    ok = isinstance(value, (int, float, np.integer, np.floating))
-    if isinstance(value, bool) or not ok or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
 
 
 def spectral_radius(W) -> float:
@@ -50,7 +41,7 @@ def scale_to_spectral_radius(W, rho) -> np.ndarray:
     matrix cannot be scaled to any other radius), and naming ``rho`` when it is negative.
     """
     W = _square_matrix("W", W)
-    rho = _non_negative("rho", rho)
+    rho = real("rho", rho, low=0.0)
     radius = spectral_radius(W)
     if radius == 0.0:
         raise ValueError("W has spectral radius 0: no scaling gives it another radius")
@@ -62,14 +53,14 @@ def rnn_with_spectral_radius(input_size, hidden_size, rho, *, input_scale=1.0,
     """Parameters of a random vanilla RNN whose ``W_h`` has spectral radius ``rho``.
 
     ``W_h`` is Gaussian, ``N(0, 1/H)``, then scaled to radius ``rho``; ``W_x`` and ``b_h``
-    are drawn as by :func:`rnn_course.init_rnn_params` and multiplied by ``input_scale``
+    are drawn as by :func:`~rnn_course.init_rnn_params` and multiplied by ``input_scale``
     (a larger scale drives ``tanh`` further into saturation).
     Returns ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,).
     """
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
-    rho = _non_negative("rho", rho)
-    input_scale = _non_negative("input_scale", input_scale)
+    rho = real("rho", rho, low=0.0)
+    input_scale = real("input_scale", input_scale, low=0.0)
     gen = as_rng(rng)
     params = init_rnn_params(D, H, rng=gen)
     params["W_x"] *= input_scale

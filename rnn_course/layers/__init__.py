@@ -1,0 +1,13 @@
+"""The equations: one module per layer, each with its initialiser.
+
+- :mod:`~rnn_course.layers.activations`: the sigmoid and the softmax;
+- :mod:`~rnn_course.layers.rnn`: the vanilla RNN, ``h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)``;
+- :mod:`~rnn_course.layers.lstm`: the LSTM (gates, cell state, hidden state);
+- :mod:`~rnn_course.layers.gru`: the GRU, in the sources' and in PyTorch's variant;
+- :mod:`~rnn_course.layers.output`: the output layer ``o_t = softmax(W_y h_t + b_y)``;
+- :mod:`~rnn_course.layers.pytorch`: LSTM and GRU parameters to and from PyTorch's layout.
+
+Every cell function reads like its equation; every sequence function is the fast path.
+These modules import only the bottom floor (``rnn_course._validate``, ``rnn_course._arrays``)
+and each other. Import the functions from ``rnn_course``.
+"""
