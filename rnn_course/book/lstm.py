@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from .._validate import integer, real
 from ..layers.lstm import lstm_cell_forward
-from .plotting import HIDDEN, PictureWidget
+from .plotting import HIDDEN, PictureWidget, one_sequence
 from .plotting import STATE as CELL_STATE
 
 _GATES = {"f": ("#2e7d32", "-", "$f_t$"), "i": ("#8e44ad", "--", "$i_t$"),
@@ -42,13 +42,7 @@ def lstm_states_of(X, params, h0=None, c0=None) -> dict[str, np.ndarray]:
     ``h0`` and ``c0`` (H,) default to zeros. Raises ``ValueError`` naming ``X`` when it
     is not one sequence.
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D), "
-                         f"not a batch; pass X[:, b] to look at sequence b")
-    if not isinstance(params, dict) or "W_f" not in params:
-        raise TypeError("params must be a dict holding the LSTM parameters W_f, U_f, b_f, ...")
-    H = np.asarray(params["W_f"]).shape[0]
+    X, H = one_sequence(X, params, "W_f", "the LSTM parameters W_f, U_f, b_f, ...")
     h = np.zeros(H) if h0 is None else h0
     c = np.zeros(H) if c0 is None else c0
     run = {k: [] for k in _KEYS}

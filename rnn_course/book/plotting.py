@@ -42,6 +42,21 @@ def figure_and_axes(ax, figsize: tuple[float, float]):
     return ax.figure, ax
 
 
+def one_sequence(X, params, key: str, holding: str) -> tuple[np.ndarray, int]:
+    """``X`` as one float sequence (T, D) and the hidden size H read from ``params[key]``.
+
+    A figure of states draws one sequence: a batch (T, B, D) is a ``ValueError`` naming
+    ``X``; ``params`` without ``key`` a ``TypeError`` saying what it must hold.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D), "
+                         f"not a batch; pass X[:, b] for sequence b")
+    if not isinstance(params, dict) or key not in params:
+        raise TypeError(f"params must be a dict holding {holding}")
+    return X, np.asarray(params[key]).shape[0]
+
+
 def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
     """The figure as PNG bytes (what a widget's ``Image`` shows)."""
     buffer = io.BytesIO()

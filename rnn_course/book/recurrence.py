@@ -22,7 +22,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .._validate import integer
 from ..layers.rnn import rnn_forward
-from .plotting import CELL, EDGE, HIDDEN, INPUT, OUTPUT, STATE, PictureWidget, figure_and_axes
+from .plotting import CELL, EDGE, HIDDEN, INPUT, OUTPUT, STATE, PictureWidget, figure_and_axes, one_sequence
 
 _CELL_W, _CELL_H = 1.1, 0.8
 
@@ -212,13 +212,7 @@ def hidden_states_of(X, params, h0=None) -> np.ndarray:
 
     Raises ``ValueError`` naming ``X`` when it is not one sequence of shape (T, D).
     """
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D), "
-                         f"not a batch; pass X[:, b] to watch sequence b")
-    if not isinstance(params, dict) or "W_h" not in params:
-        raise TypeError("params must be a dict holding W_x, W_h and b_h")
-    H = np.asarray(params["W_h"]).shape[0]
+    X, H = one_sequence(X, params, "W_h", "W_x, W_h and b_h")
     if h0 is None:
         h0 = np.zeros(H)
     hs, _ = rnn_forward(X, h0, params)

@@ -1,4 +1,4 @@
-"""Machinery shared by the feedback checks that exercise test cells call.
+"""Machinery shared by the feedback checks that exercise test cells call (every exercise, ex01 to ex05).
 
 A check runs the learner's function on inputs chosen so that a wrong answer can be
 diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
@@ -11,10 +11,12 @@ checks' own frames out of the traceback a learner reads.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -55,17 +57,34 @@ def _reference_files() -> frozenset[str]:
     return frozenset(files)
 
 
-@contextmanager
-def _watch_reference_calls(calls: list[str]):
-    """Record the names of reference functions called inside the block."""
+@functools.cache
+def _package_files() -> frozenset[str]:
+    """Every source file of rnn_course except the checks themselves."""
     __tracebackhide__ = True
-    files = _reference_files()
+    files = set()
+    for root in {Path(__file__).parents[1], Path(__file__).resolve().parents[1]}:
+        checks = root / "checks"
+        files.update(str(p) for p in root.rglob("*.py") if checks not in p.parents)
+    return frozenset(files)
+
+
+@contextmanager
+def _watch_calls(reference: list[str], package: list[str] | None = None):
+    """Record the names of the reference functions called inside the block, and with
+    ``package`` also those of any function of rnn_course outside the checks."""
+    __tracebackhide__ = True
+    reference_files = _reference_files()
+    package_files = _package_files() if package is not None else frozenset()
     previous = sys.getprofile()
 
     def profiler(frame, event, arg):
+        if event != "call":
+            return
         code = frame.f_code
-        if event == "call" and code.co_filename in files and code.co_name not in NOT_REFERENCE:
-            calls.append(code.co_name)
+        if code.co_filename in reference_files and code.co_name not in NOT_REFERENCE:
+            reference.append(code.co_name)
+        if code.co_filename in package_files:
+            package.append(code.co_name)
 
     sys.setprofile(profiler)
     try:
@@ -97,22 +116,27 @@ def describe(shape_by_name: Mapping[str, tuple]) -> str:
     return ", ".join(f"{name} of shape {tuple(shape)}" for name, shape in shape_by_name.items())
 
 
-def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_modify: tuple[str, ...] = ()):
+def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_modify: tuple[str, ...] = (),
+                 any_package_code: bool = False, matmul_hint: str = ""):
     """Call ``fn(*args.values())`` as the learner wrote it, and check how it behaved.
 
     Raises :class:`FeedbackError` if the function is not callable, raises an unexpected
     exception (``NotImplementedError`` passes through unchanged, so an unanswered exercise
     shows as unanswered), calls the reference implementation, or changes its inputs
     (except those named in ``may_modify``, which the caller checks itself).
+    With ``any_package_code``, a call into any module of rnn_course counts as delegating
+    too (a plotting helper, say). ``matmul_hint`` is added to the message when a matrix
+    product did not fit.
     """
     __tracebackhide__ = True
     if not callable(fn):
         raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}")
     snapshot = copy.deepcopy(dict(args))
     calls: list[str] = []
+    package_calls: list[str] | None = [] if any_package_code else None
     shapes = {k: np.shape(v) for k, v in args.items() if not isinstance(v, Mapping)}
     try:
-        with _watch_reference_calls(calls):
+        with _watch_calls(calls, package_calls):
             result = fn(*args.values())
     except NotImplementedError:
         raise
@@ -127,10 +151,14 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
                 "\nHint: weights are stored as in the equations, rows are outputs (W_x is (H, D)), "
                 "so a weight multiplies a row vector from the right, transposed: x_t @ W_x.T."
             )
+        cause = exc
+        if matmul_hint and isinstance(exc, ValueError) and "matmul" in str(exc):
+            hint += f"\n{matmul_hint}"
+            cause = None  # the hint says it all: no chained traceback
         raise FeedbackError(
             f"{name} raised {type(exc).__name__}: {exc}\n"
             f"It was called with {describe(shapes)}.{hint}"
-        ) from exc
+        ) from cause
     if calls:
         raise _delegation(name, calls[0])
     for key, before in snapshot.items():
@@ -147,6 +175,12 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
                 f"{name} changed its input {where} in place: compute new arrays instead of "
                 f"modifying its inputs"
             )
+    if package_calls:
+        raise FeedbackError(
+            f"{name} calls code from rnn_course ({package_calls[0]}), which works like the course's "
+            f"reference implementation. Write the computation yourself with NumPy: delegating "
+            f"earns no points."
+        )
     return result
 
 
@@ -177,6 +211,30 @@ def _first_change(before, after, path: str) -> str | None:
     return None if same else path
 
 
+def _returned(result, *, quoted: bool = False) -> str:
+    """What a function returned instead of the tuple it should have, in words."""
+    __tracebackhide__ = True
+    if result is None:
+        return "None (is a `return` missing?)"
+    if isinstance(result, tuple):
+        return f"a tuple of {len(result)} values"
+    return repr(type(result).__name__) if quoted else f"a {type(result).__name__}"
+
+
+def unpack(result, name: str, names: tuple[str, ...], *, count: str | None = None):
+    """Check that ``result`` is a tuple of ``len(names)`` values and return it.
+
+    ``count`` says the number in words (``"three"``); digits by default.
+    """
+    __tracebackhide__ = True
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise FeedbackError(
+            f"{name} must return {count or len(names)} values ({', '.join(names)}); "
+            f"it returned {_returned(result)}"
+        )
+    return result
+
+
 def unpack_pair(result, name: str, first: str, second: str = "cache"):
     """Check that ``result`` is a pair ``(first, second)`` and return it."""
     __tracebackhide__ = True
@@ -186,21 +244,16 @@ def unpack_pair(result, name: str, first: str, second: str = "cache"):
             f"e.g. `return {first}, {second}`"
         )
     if not isinstance(result, tuple) or len(result) != 2:
-        got = "None (is a `return` missing?)" if result is None else repr(type(result).__name__)
-        if isinstance(result, tuple):
-            got = f"a tuple of {len(result)} values"
-        raise FeedbackError(f"{name} must return a pair ({first}, {second}); it returned {got}")
+        raise FeedbackError(
+            f"{name} must return a pair ({first}, {second}); it returned {_returned(result, quoted=True)}"
+        )
     return result
 
 
 def unpack_triple(result, name: str, first: str, second: str):
     """Check that ``result`` is ``(first, second, grads)`` with ``grads`` a dict; return it."""
     __tracebackhide__ = True
-    if not isinstance(result, tuple) or len(result) != 3:
-        got = "None (is a `return` missing?)" if result is None else f"a {type(result).__name__}"
-        if isinstance(result, tuple):
-            got = f"a tuple of {len(result)} values"
-        raise FeedbackError(f"{name} must return three values ({first}, {second}, grads); it returned {got}")
+    unpack(result, name, (first, second, "grads"), count="three")
     if not isinstance(result[2], dict):
         raise FeedbackError(
             f"{name}: grads must be a dict keyed by parameter name, got {type(result[2]).__name__}"
@@ -234,7 +287,8 @@ def shape_hint(got: tuple, expected: tuple) -> str:
     return ""
 
 
-def require_shape(got: np.ndarray, expected: tuple, name: str, what: str, context: str) -> None:
+def require_result_shape(got: np.ndarray, expected: tuple, name: str, what: str, context: str) -> None:
+    """``got`` (what the learner's ``name`` returned as ``what``) must have the ``expected`` shape."""
     __tracebackhide__ = True
     if got.shape != tuple(expected):
         raise FeedbackError(
@@ -243,10 +297,11 @@ def require_shape(got: np.ndarray, expected: tuple, name: str, what: str, contex
         )
 
 
-def close(a, b) -> bool:
+def close(a, b, *, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """Same shape and equal to the tolerances (the default ones, :data:`RTOL` and :data:`ATOL`)."""
     __tracebackhide__ = True
     a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def max_diff(a, b) -> float:

@@ -1,4 +1,4 @@
-"""Diagnoses shared by the sequence-forward checks of the RNN and the GRU.
+"""Diagnoses shared by the sequence-forward checks of the RNN and the GRU (exercises ex01-recurrence, ex05-gru).
 
 Both layers return ``hs`` (T, ..., H) with ``hs[t]`` the state after reading ``X[t]``, so the
 typical mistakes (a single state, h0 included, off by one step, h0 ignored, the state not
@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._core import FeedbackError, close, max_diff, require_shape
+from ._core import FeedbackError, close, max_diff, require_result_shape
+
 
 
 def require_states_shape(hs: np.ndarray, want: np.ndarray, name: str, context: str) -> None:
@@ -28,7 +29,7 @@ def require_states_shape(hs: np.ndarray, want: np.ndarray, name: str, context: s
             f"{name} returned {T + 1} states for {T} inputs: hs[t] is the state after reading X[t], "
             f"so hs holds h_1 ... h_T and not h0"
         )
-    require_shape(hs, want.shape, name, "hs", context)
+    require_result_shape(hs, want.shape, name, "hs", context)
 
 
 def diagnose_states(

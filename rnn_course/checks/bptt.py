@@ -9,18 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers.rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
-from ._core import (
-    FeedbackError,
-    as_result_array,
-    call_learner,
-    close,
-    max_diff,
-    passed,
-    require_shape,
-    rng_for,
-    unpack_triple,
-)
-from .rnn import _params, _sizes
+from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ._core import require_result_shape, unpack_triple
+from ._inputs import case, rnn_params
 
 CELL = "rnn_cell_backward"
 SEQ = "rnn_backward"
@@ -50,7 +41,7 @@ def _grads_arrays(grads, name, context, expected):
                 f'{name}: grads["b_h"] has shape {g.shape} for {context}: sum it over the batch axis '
                 f"(and time), to shape {want}"
             )
-        require_shape(g, want, name, f'grads["{k}"]', context)
+        require_result_shape(g, want, name, f'grads["{k}"]', context)
         out[k] = g
     return out
 
@@ -62,8 +53,8 @@ def _run_cell(fn, dh, cache, context):
     want_dx, want_dh, want_g = rnn_cell_backward(dh, cache)
     dx = as_result_array(dx, CELL, "dx_t")
     dh_prev = as_result_array(dh_prev, CELL, "dh_prev")
-    require_shape(dx, want_dx.shape, CELL, "dx_t", context)
-    require_shape(dh_prev, want_dh.shape, CELL, "dh_prev", context)
+    require_result_shape(dx, want_dx.shape, CELL, "dx_t", context)
+    require_result_shape(dh_prev, want_dh.shape, CELL, "dh_prev", context)
     grads = _grads_arrays(grads, CELL, context, want_g)
     return (dx, dh_prev, grads), (want_dx, want_dh, want_g)
 
@@ -112,9 +103,7 @@ def _diagnose_cell(got, want, dh, cache, batch: int | None) -> None:
 def check_rnn_cell_backward(fn, *, hidden: bool = False) -> None:
     """Shapes, then values for one example and for a batch."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 5)
-    _, B, D, H = _sizes(rng, hidden)
-    p = _params(rng, D, H)
+    rng, (_, B, D, H), p = case(hidden, 5, rnn_params)
     for lead, context in (((), "a single example"), ((B,), f"a batch of {B}")):
         _, cache = rnn_cell_forward(rng.normal(size=(*lead, D)), rng.normal(size=(*lead, H)), p)
         dh = rng.normal(size=(*lead, H))
@@ -130,8 +119,8 @@ def _run_seq(fn, dhs, cache, context):
     want_dX, want_dh0, want_g = rnn_backward(dhs, cache)
     dX = as_result_array(dX, SEQ, "dX")
     dh0 = as_result_array(dh0, SEQ, "dh0")
-    require_shape(dX, want_dX.shape, SEQ, "dX", context)
-    require_shape(dh0, want_dh0.shape, SEQ, "dh0", context)
+    require_result_shape(dX, want_dX.shape, SEQ, "dX", context)
+    require_result_shape(dh0, want_dh0.shape, SEQ, "dh0", context)
     grads = _grads_arrays(grads, SEQ, context, want_g)
     return (dX, dh0, grads), (want_dX, want_dh0, want_g)
 
@@ -204,9 +193,7 @@ def _diagnose_seq(got, want, dhs, cache) -> None:
 def check_rnn_backward(fn, *, hidden: bool = False) -> None:
     """A one-step sequence, then longer sequences, single and batched."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 6)
-    T, B, D, H = _sizes(rng, hidden)
-    p = _params(rng, D, H)
+    rng, (T, B, D, H), p = case(hidden, 6, rnn_params)
     for shape, context in (((1,), "a sequence of one step"), ((T,), f"a sequence of {T} steps"),
                            ((T, B), f"a batch of {B} sequences of {T} steps")):
         lead = shape[1:]

@@ -6,17 +6,8 @@ import numpy as np
 
 from ..layers.activations import softmax
 from ..training.losses import softmax_cross_entropy
-from ._core import (
-    FeedbackError,
-    as_result_array,
-    call_learner,
-    close,
-    max_diff,
-    passed,
-    require_shape,
-    rng_for,
-    unpack_pair,
-)
+from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ._core import require_result_shape, rng_for, unpack_pair
 
 NAME = "sequence_cross_entropy"
 
@@ -32,7 +23,7 @@ def _run(fn, logits, targets, context):
             f"the sum of the per-step losses"
         )
     dlogits = as_result_array(dlogits, NAME, "dlogits")
-    require_shape(dlogits, logits.shape, NAME, "dlogits", context)
+    require_result_shape(dlogits, logits.shape, NAME, "dlogits", context)
     want_loss, want_d = softmax_cross_entropy(logits, targets, reduction="sum")
     return (float(loss.reshape(())), dlogits), (want_loss, want_d)
 

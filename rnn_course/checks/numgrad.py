@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed, require_shape, rng_for
+from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ._core import require_result_shape, rng_for
 
 NAME = "numerical_gradient"
 
@@ -26,7 +27,7 @@ def check_numerical_gradient(fn, *, hidden: bool = False) -> None:
     if not np.array_equal(x, before):
         raise FeedbackError(f"{NAME} leaves x changed: put each element back after perturbing it")
     got = as_result_array(got, NAME, "the gradient")
-    require_shape(got, shape, NAME, "the gradient", f"x of shape {shape}")
+    require_result_shape(got, shape, NAME, "the gradient", f"x of shape {shape}")
     if not np.allclose(got, exact, rtol=1e-7, atol=1e-9):
         forward = np.empty_like(x)
         for i in np.ndindex(shape):

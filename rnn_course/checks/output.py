@@ -6,18 +6,9 @@ import numpy as np
 
 from ..layers.output import output_probs
 from ..layers.rnn import rnn_forward
-from ._core import (
-    FeedbackError,
-    as_result_array,
-    call_learner,
-    close,
-    max_diff,
-    passed,
-    require_shape,
-    rng_for,
-    unpack_pair,
-)
-from .rnn import _params, _sizes
+from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ._core import require_result_shape, rng_for, unpack_pair
+from ._inputs import sizes, rnn_params
 
 OUT = "rnn_output"
 LEARNED = "rnn_forward_learned_h0"
@@ -27,7 +18,7 @@ def check_rnn_output(fn, *, hidden: bool = False) -> None:
     """o_t = softmax(W_y h_t + b_y) for one state, a batch and a whole sequence at once."""
     __tracebackhide__ = True
     rng = rng_for(hidden, 9)
-    T, B, _, H = _sizes(rng, hidden)
+    T, B, _, H = sizes(rng, hidden)
     O = H + 2
     p = {"W_y": rng.normal(0, 1.0, (O, H)), "b_y": rng.normal(0, 0.5, O)}
     for shape, context in (((), "one state h_t (H,)"), ((B,), f"a batch ({B}, H)"),
@@ -35,7 +26,7 @@ def check_rnn_output(fn, *, hidden: bool = False) -> None:
         hs = rng.normal(size=(*shape, H))
         got = as_result_array(call_learner(fn, OUT, {"hs": hs, "params": p}), OUT, "o")
         want = output_probs(hs, p)
-        require_shape(got, want.shape, OUT, "o", context)
+        require_result_shape(got, want.shape, OUT, "o", context)
         if close(got, want):
             continue
         logits = hs @ p["W_y"].T + p["b_y"]
@@ -60,8 +51,8 @@ def check_rnn_forward_learned_h0(fn, *, hidden: bool = False) -> None:
     """The learned h0 in params["h0"] (H,) starts every sequence of the batch."""
     __tracebackhide__ = True
     rng = rng_for(hidden, 10)
-    T, B, D, H = _sizes(rng, hidden)
-    p = {**_params(rng, D, H), "h0": rng.normal(size=H)}
+    T, B, D, H = sizes(rng, hidden)
+    p = {**rnn_params(rng, D, H), "h0": rng.normal(size=H)}
     for X, context in ((rng.normal(size=(T, D)), f"X of shape ({T}, {D})"),
                        (rng.normal(size=(T, B, D)), f"X of shape ({T}, {B}, {D})")):
         result = call_learner(fn, LEARNED, {"X": X, "params": p})
@@ -69,7 +60,7 @@ def check_rnn_forward_learned_h0(fn, *, hidden: bool = False) -> None:
         hs = as_result_array(hs, LEARNED, "hs")
         h0 = np.broadcast_to(p["h0"], (*X.shape[1:-1], H))
         want, _ = rnn_forward(X, h0, p)
-        require_shape(hs, want.shape, LEARNED, "hs", context)
+        require_result_shape(hs, want.shape, LEARNED, "hs", context)
         if close(hs, want):
             continue
         if close(hs, rnn_forward(X, np.zeros_like(h0), p)[0]):

@@ -6,43 +6,13 @@ import numpy as np
 
 from ..layers.activations import sigmoid
 from ..layers.rnn import rnn_cell_forward, rnn_forward
+from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ._core import require_result_shape, unpack_pair
+from ._inputs import case, rnn_params
 from ._sequence import diagnose_states, require_states_shape
-from ._core import (
-    FeedbackError,
-    as_result_array,
-    call_learner,
-    close,
-    max_diff,
-    passed,
-    require_shape,
-    rng_for,
-    unpack_pair,
-)
 
 CELL = "rnn_cell_forward"
 SEQ = "rnn_forward"
-
-
-def _sizes(rng: np.random.Generator, hidden: bool) -> tuple[int, int, int, int]:
-    """(T, B, D, H) with D != H and B distinct from both, so a transposed weight or a
-    swapped axis shows up as a wrong shape rather than silently broadcasting."""
-    __tracebackhide__ = True
-    if not hidden:
-        return 4, 2, 3, 5
-    D = int(rng.integers(2, 6))
-    H = int(rng.choice([h for h in range(3, 8) if h != D]))
-    B = int(rng.choice([b for b in range(2, 7) if b not in (D, H)]))
-    T = int(rng.integers(3, 8))
-    return T, B, D, H
-
-
-def _params(rng, D: int, H: int) -> dict[str, np.ndarray]:
-    __tracebackhide__ = True
-    return {
-        "W_x": rng.normal(0, 0.6, (H, D)),
-        "W_h": rng.normal(0, 0.6, (H, H)),
-        "b_h": rng.normal(0, 0.5, H),
-    }
 
 
 def _cell(fn, x, h, params, context):
@@ -50,16 +20,14 @@ def _cell(fn, x, h, params, context):
     h_t, _ = unpack_pair(call_learner(fn, CELL, {"x_t": x, "h_prev": h, "params": params}), CELL, "h_t")
     h_t = as_result_array(h_t, CELL, "h_t")
     expected, _ = rnn_cell_forward(x, h, params)
-    require_shape(h_t, expected.shape, CELL, "h_t", context)
+    require_result_shape(h_t, expected.shape, CELL, "h_t", context)
     return h_t, expected
 
 
 def check_rnn_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
     """h_t is (H,) for a single example (D,) and (B, H) for a batch (B, D)."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 1)
-    _, B, D, H = _sizes(rng, hidden)
-    params = _params(rng, D, H)
+    rng, (_, B, D, H), params = case(hidden, 1, rnn_params)
     _cell(fn, rng.normal(size=D), rng.normal(size=H), params, f"a single example x_t ({D},), h_prev ({H},)")
     _cell(fn, rng.normal(size=(B, D)), rng.normal(size=(B, H)), params,
           f"a batch x_t ({B}, {D}), h_prev ({B}, {H})")
@@ -69,9 +37,7 @@ def check_rnn_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
 def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
     """Each term on its own, then all together, for one example and for a batch."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 2)
-    _, B, D, H = _sizes(rng, hidden)
-    p = _params(rng, D, H)
+    rng, (_, B, D, H), p = case(hidden, 2, rnn_params)
     zeros_b = {**p, "b_h": np.zeros(H)}
     x, h = rng.normal(size=D), rng.normal(size=H)
 
@@ -155,9 +121,7 @@ def _diagnose_seq(got, want, X, h0, p) -> None:
 def check_rnn_forward_shapes(fn, *, hidden: bool = False) -> None:
     """hs is (T, H) for a sequence (T, D) and (T, B, H) for a batch of sequences (T, B, D)."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 3)
-    T, B, D, H = _sizes(rng, hidden)
-    p = _params(rng, D, H)
+    rng, (T, B, D, H), p = case(hidden, 3, rnn_params)
     _seq(fn, rng.normal(size=(T, D)), rng.normal(size=H), p, f"X of shape ({T}, {D}) and h0 ({H},)")
     _seq(fn, rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), p,
          f"X of shape ({T}, {B}, {D}) and h0 ({B}, {H})")
@@ -167,9 +131,7 @@ def check_rnn_forward_shapes(fn, *, hidden: bool = False) -> None:
 def check_rnn_forward_values(fn, *, hidden: bool = False) -> None:
     """A one-step sequence, then longer ones, single and batched."""
     __tracebackhide__ = True
-    rng = rng_for(hidden, 4)
-    T, B, D, H = _sizes(rng, hidden)
-    p = _params(rng, D, H)
+    rng, (T, B, D, H), p = case(hidden, 4, rnn_params)
     X1, h0 = rng.normal(size=(1, D)), rng.normal(size=H)
     got, want = _seq(fn, X1, h0, p, "a sequence of one step")
     _diagnose_seq(got, want, X1, h0, p)
