@@ -1,4 +1,5 @@
-"""Fixtures shared by the notebook tests (test_exercises.py, test_grading.py)."""
+"""Fixtures shared by the notebook tests (test_book.py, test_exercises.py, test_grading.py),
+and the marking of nbval's notebook items (the solution notebooks) as slow."""
 
 from __future__ import annotations
 
@@ -7,9 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval runs every notebook in ``testpaths`` (the solutions) with ``--nbval-lax``; its
+    items start a kernel each, so they are slow tests, like the other notebook tests."""
+    for item in items:
+        if type(item).__module__.startswith("nbval"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
@@ -44,3 +55,29 @@ def run_nbgrader(kernel_env):
         return proc
 
     return run
+
+
+@pytest.fixture
+def execute_notebook(kernel_env):
+    """Run a notebook (an ``nbformat`` node) top to bottom in a fresh kernel, in ``folder``.
+
+    The one copy of notebook execution for what nbval cannot do: the book's MyST pages
+    (read with jupytext, test_book_robust.py) and the student notebooks, whose test cells
+    must fail (test_exercises.py). The kernel inherits this process's environment.
+    ``allow_errors=False`` stops at the first failing cell. Returns the executed notebook.
+    """
+
+    def execute(nb: nbformat.NotebookNode, folder: Path, *, allow_errors: bool = False,
+                timeout: int = 60):
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            startup_timeout=60,
+            kernel_name="python3",
+            allow_errors=allow_errors,
+            resources={"metadata": {"path": str(folder)}},
+        )
+        client.execute()  # raises CellExecutionError on the first failing cell unless allowed
+        return nb
+
+    return execute

@@ -17,13 +17,11 @@ build (``test_book.py``) runs every page once more, in the default setting.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p for p in (ROOT / "book").rglob("*.md")
@@ -52,39 +50,23 @@ VARIANTS = {
 }
 
 
-def run_page(page: Path, env: dict[str, str], salt: int | None) -> nbformat.NotebookNode:
-    """Execute a book page in a fresh kernel with ``env`` set (and the seeds salted);
-    raise CellExecutionError on the first failing cell (a failed assertion included)."""
+def run_page(page: Path, salt: int | None, execute_notebook) -> nbformat.NotebookNode:
+    """Execute a book page in a fresh kernel (with the seeds salted); raise
+    CellExecutionError on the first failing cell (a failed assertion included)."""
     nb = jupytext.read(page)
     if salt is not None:
         nb.cells.insert(0, nbformat.v4.new_code_cell(RESEED.format(salt=salt)))
-    client = NotebookClient(
-        nb,
-        timeout=120,
-        startup_timeout=60,
-        kernel_name="python3",
-        allow_errors=False,
-        resources={"metadata": {"path": str(page.parent)}},
-    )
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        client.execute()
-        return nb
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return execute_notebook(nb, page.parent, timeout=120)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
-def test_page_claims_hold(page, variant, kernel_env):
+def test_page_claims_hold(page, variant, execute_notebook, monkeypatch):
     env, salt = VARIANTS[variant]
-    nb = run_page(page, env, salt)
+    for name, value in env.items():  # the kernel inherits them; undone after the test
+        monkeypatch.setenv(name, value)
+    nb = run_page(page, salt, execute_notebook)
     # the build turns anything written to stderr into a warning (and -W into an error)
     stderr = [out.get("text", "") for cell in nb.cells if cell.cell_type == "code"
               for out in cell.get("outputs", [])

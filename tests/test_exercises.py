@@ -1,5 +1,6 @@
-"""The exercise notebooks: solutions run clean, exercises fail only where learners write code,
-and exercises/ is exactly what nbgrader generates from solutions/.
+"""The exercise notebooks: exercises fail only where learners write code, and exercises/ is
+exactly what nbgrader generates from solutions/. (The solutions run clean under nbval:
+``solutions`` is in pytest's ``testpaths`` and ``--nbval-lax`` in its options.)
 
 Execution tests start Jupyter kernels (marked slow); the structure tests read JSON only.
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
@@ -33,20 +35,6 @@ def nbgrader_meta(cell) -> dict:
 def is_test_cell(cell) -> bool:
     meta = nbgrader_meta(cell)
     return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
-
-
-def execute(path: Path, allow_errors: bool):
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=60,
-        startup_timeout=60,
-        kernel_name="python3",
-        allow_errors=allow_errors,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
-    return nb
 
 
 def errors(cell) -> list:
@@ -140,18 +128,21 @@ def test_exercises_are_generated_from_solutions(tmp_path, run_nbgrader):
 # --------------------------------------------------------------------------- execution
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", SOLUTIONS, ids=ids(SOLUTIONS))
-def test_solution_notebook_runs(path, kernel_env):
-    """The instructor version, hidden tests included, runs top to bottom without an error."""
-    execute(path, allow_errors=False)
+def test_nbval_runs_every_solution_notebook():
+    """pytest collects each instructor version, hidden tests included, as nbval items (slow)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    collected = {line.split("::")[0] for line in proc.stdout.splitlines() if ".ipynb::" in line}
+    assert collected == set(ids(SOLUTIONS)), proc.stdout[-2000:] + proc.stderr[-2000:]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EXERCISES, ids=ids(EXERCISES))
-def test_exercise_notebook_fails_only_where_learners_write_code(path, kernel_env):
+def test_exercise_notebook_fails_only_where_learners_write_code(path, execute_notebook):
     """The student version runs; the only errors are NotImplementedError, and every test cell fails."""
-    nb = execute(path, allow_errors=True)
+    nb = execute_notebook(nbformat.read(path, as_version=4), path.parent, allow_errors=True)
     code = [c for c in nb.cells if c.cell_type == "code"]
     for cell in code:
         for err in errors(cell):

@@ -1,6 +1,6 @@
 """Plotting helpers shared by the chapters' figures and widgets.
 
-- the book's colours and line styles, one copy (:data:`LINE_STYLES`, :data:`STATE`, ...);
+- the book's colours and line styles, one copy (``LINE_STYLES``, ``STATE``, ...);
 - :func:`figure_and_axes`: draw into the axes given, or into a new figure;
 - :func:`plot_curves`: measured curves over a common x axis (losses, similarities);
 - :func:`plot_loss_panels` and :func:`moving_average`: training curves side by side;

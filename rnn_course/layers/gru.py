@@ -35,8 +35,8 @@ A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
 The cell functions read like the equations; the sequence functions are the fast path
 (all input projections in one (3H, D) product before the loop, the gates' recurrent
 products stacked inside it, weight gradients in one product over all steps).
-:func:`init_gru_params` draws the parameters; :func:`gru_param_count` and
-:func:`count_params` count them.
+:func:`~rnn_course.init_gru_params` draws the parameters;
+:func:`~rnn_course.gru_param_count` and :func:`~rnn_course.count_params` count them.
 
 Book: chapter 5 (the gates, PyTorch's conventions, LSTM versus GRU).
 """
@@ -73,7 +73,7 @@ def _check_variant(variant) -> str:
 def param_shapes(input_size: int, hidden_size: int, *, variant="sources") -> dict[str, tuple[int, ...]]:
     """``{name: shape}`` of the GRU's parameters, in the order they are drawn.
 
-    The nine of :data:`PARAM_NAMES`, and ``b_hn`` (H,) for ``variant="pytorch"``.
+    The nine of ``PARAM_NAMES``, and ``b_hn`` (H,) for ``variant="pytorch"``.
     """
     D, H = input_size, hidden_size
     shapes = {name: {"W": (H, H), "U": (H, D), "b": (H,)}[name[0]] for name in PARAM_NAMES}

@@ -17,7 +17,7 @@ The cell functions are written to read like the equations; the sequence function
 the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
 all input projections are one matrix product, and each step does one recurrent product.
 
-:func:`init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
+:func:`~rnn_course.init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
 them to and from the stacked layout of ``torch.nn.LSTM``.
 
 Book: chapter 4 (the gates, the cell and hidden states, the backward pass).

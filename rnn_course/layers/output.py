@@ -2,9 +2,9 @@
 
     o_t = softmax(W_y h_t + b_y)
 
-:func:`output_forward` returns the logits ``W_y h_t + b_y``; the softmax is left to the
+:func:`~rnn_course.output_forward` returns the logits ``W_y h_t + b_y``; the softmax is left to the
 loss (:func:`~rnn_course.softmax_cross_entropy` works on logits with log-sum-exp,
-which never overflows). :func:`output_probs` gives ``o_t`` itself, for sampling and plots.
+which never overflows). :func:`~rnn_course.output_probs` gives ``o_t`` itself, for sampling and plots.
 
 Shapes: H hidden size, O output size (classes). ``W_y`` is ``(O, H)`` and ``b_y`` is ``(O,)``,
 stored as in the equation. The layer works on any leading axes: one state ``(H,)``, a batch

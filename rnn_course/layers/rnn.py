@@ -10,7 +10,7 @@ Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path (all input projections in one matrix product, a lean loop over time).
-:func:`init_rnn_params` draws the parameters.
+:func:`~rnn_course.init_rnn_params` draws the parameters.
 
 Book: chapter 1 (the recurrence, the sequence forward) and chapter 2 (the backward pass).
 """

@@ -2,7 +2,7 @@
 
 Use float64: with ``h = 1e-5`` centred differences are accurate to about ``h**2 = 1e-10``
 relative to the function's curvature, while float32 round-off alone is about ``1e-7``.
-Read the result of :func:`rel_error` like this: below ``1e-7`` the backward pass is right;
+Read the result of :func:`~rnn_course.rel_error` like this: below ``1e-7`` the backward pass is right;
 around ``1e-4`` something is probably off (or a kink such as ``max(0, x)`` was crossed);
 above ``1e-2`` it is wrong.
 

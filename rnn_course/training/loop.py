@@ -1,4 +1,4 @@
-"""The training loop: one :func:`fit` for every task of the course.
+"""The training loop: one :func:`~rnn_course.fit` for every task of the course.
 
 ::
 
@@ -59,19 +59,18 @@ from .clipping import clip_grad_norm, clip_grad_value
 
 @dataclass
 class FitResult:
-    """What :func:`fit` returns.
+    """What :func:`~rnn_course.fit` returns.
 
-    Attributes
-    ----------
-    params : the parameter dict that was trained (the same dict and arrays, updated in place).
-    losses : (N,) the training loss of each of the N steps run, before its update.
-    step_seconds : (N,) wall-clock seconds of each step's loss, gradients, clipping and
-        update (drawing the batch and evaluating are not included).
-    evaluations : list of ``(step, value)``: ``value`` is ``evaluate(params)`` after
-        ``step`` steps.
-    seconds : wall-clock seconds of the whole run, batches and evaluations included.
-    stopped_early : True when ``patience`` ran out before ``steps``.
-    best_step, best_value : the best evaluation (None without ``evaluate``).
+    - ``params``: the parameter dict that was trained (the same dict and arrays, updated
+      in place);
+    - ``losses``: (N,) the training loss of each of the N steps run, before its update;
+    - ``step_seconds``: (N,) wall-clock seconds of each step's loss, gradients, clipping
+      and update (drawing the batch and evaluating are not included);
+    - ``evaluations``: a list of ``(step, value)``, ``value`` being ``evaluate(params)``
+      after ``step`` steps;
+    - ``seconds``: wall-clock seconds of the whole run, batches and evaluations included;
+    - ``stopped_early``: True when ``patience`` ran out before ``steps``;
+    - ``best_step``, ``best_value``: the best evaluation (None without ``evaluate``).
     """
 
     params: dict

@@ -4,12 +4,12 @@ Full BPTT carries the gradient of every step's loss ``L_t`` back to the first st
 which costs time and memory proportional to the whole sequence and lets exploding
 gradients compound. Truncation cuts the path after ``k`` steps. Two forms are common:
 
-- **Per-step truncation**, :func:`rnn_backward_truncated`: the gradient of each ``L_t``
+- **Per-step truncation**, :func:`~rnn_course.rnn_backward_truncated`: the gradient of each ``L_t``
   goes back through the ``k`` steps ``t, t-1, ..., t-k+1`` and stops; the dependency of
   ``h_{t-k+1}`` on ``h_{t-k}`` is treated as a constant. With ``k = 1`` each ``L_t`` sees
   only its own step (``h_{t-1}`` a constant); with ``k >= T`` nothing is cut and the
   result is full BPTT.
-- **Chunked truncation**, :func:`tbptt_chunks`: split the sequence into windows of ``k``
+- **Chunked truncation**, :func:`~rnn_course.tbptt_chunks`: split the sequence into windows of ``k``
   steps, run forward and backward on one window at a time, and carry the last hidden state
   into the next window as a constant (its value goes forward, no gradient comes back).
   A step ``j`` places into its window gets ``j + 1`` steps of backpropagation, not ``k``.

@@ -2,7 +2,7 @@
 
 The checks hand the learner the caches of the reference forward functions, so each part
 is graded on its own, and compare a wrong answer with the typical mistakes
-(:data:`BACKWARD_MISTAKES`).
+(``BACKWARD_MISTAKES``).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The checks force the gates with saturating biases (``b_z = ±30`` with ``W_z = U_z = 0``
 makes ``z_t`` 1 or 0 to machine precision) so that each part of the cell can be tested
 on its own, then compare a wrong answer with the typical mistakes
-(:data:`FORWARD_MISTAKES`). Those run with ``D == H`` so that a swapped ``W``/``U``
+(``FORWARD_MISTAKES``). Those run with ``D == H`` so that a swapped ``W``/``U``
 gives numbers instead of a shape error.
 """
 

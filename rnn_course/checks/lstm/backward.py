@@ -2,7 +2,7 @@
 
 The checks hand the learner caches made by the reference forward function
 ``rnn_course.lstm_cell_forward`` (one per step for the sequence), so each part is graded
-on its own. A wrong answer is compared with mutants (:data:`BACKWARD_MISTAKES`).
+on its own. A wrong answer is compared with mutants (``BACKWARD_MISTAKES``).
 """
 
 from __future__ import annotations

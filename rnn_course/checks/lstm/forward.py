@@ -1,6 +1,6 @@
 """Feedback checks for the LSTM cell and sequence forward passes (exercise ex04-lstm, Parts 1 and 2).
 
-A wrong answer is compared with mutants (:data:`FORWARD_MISTAKES`); when none matches,
+A wrong answer is compared with mutants (``FORWARD_MISTAKES``); when none matches,
 gates are forced open or shut with large biases to say which gate or path is wrong.
 """
 
