@@ -80,13 +80,12 @@ NO_TORCH = "import sys\nsys.modules['torch'] = None  # `import torch` now raises
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", TORCH_PAGES, ids=[p.relative_to(ROOT).as_posix() for p in TORCH_PAGES])
-def test_pages_comparing_with_torch_claim_nothing_without_it(page, kernel_env):
+def test_pages_comparing_with_torch_claim_nothing_without_it(page, execute_notebook):
     """Built without PyTorch, a comparison page says the comparison was not run and
     prints no agreement (and claims none: no 'nan' where a number would be)."""
     nb = jupytext.read(page)
     nb.cells.insert(0, nbformat.v4.new_code_cell(NO_TORCH))
-    NotebookClient(nb, timeout=120, startup_timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(page.parent)}}).execute()
+    execute_notebook(nb, page.parent, timeout=120)
     shown = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
