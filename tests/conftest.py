@@ -15,6 +15,29 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: Tests that were skipped in this session (node ids), reported at the end.
+_SKIPPED: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With RNN_COURSE_NO_SKIPS=1 (scripts/test.sh, hence CI) a skipped test fails the run:
+    a check that did not run (PyTorch missing, a data package missing) must not look like
+    one that passed."""
+    if os.environ.get("RNN_COURSE_NO_SKIPS") == "1" and _SKIPPED and session.exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(
+                f"RNN_COURSE_NO_SKIPS=1 and {len(_SKIPPED)} test(s) were skipped: "
+                + ", ".join(_SKIPPED[:10]), red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config, items):
     """nbval runs every notebook in ``testpaths`` (the solutions) with ``--nbval-lax``; its
     items start a kernel each, so they are slow tests, like the other notebook tests."""
