@@ -56,7 +56,7 @@ def run_page(page: Path, salt: int | None, execute_notebook) -> nbformat.Noteboo
     nb = jupytext.read(page)
     if salt is not None:
         nb.cells.insert(0, nbformat.v4.new_code_cell(RESEED.format(salt=salt)))
-    return execute_notebook(nb, page.parent, timeout=120)
+    return execute_notebook(nb, page.parent, timeout=300)
 
 
 @pytest.mark.slow
@@ -85,7 +85,7 @@ def test_pages_comparing_with_torch_claim_nothing_without_it(page, execute_noteb
     prints no agreement (and claims none: no 'nan' where a number would be)."""
     nb = jupytext.read(page)
     nb.cells.insert(0, nbformat.v4.new_code_cell(NO_TORCH))
-    execute_notebook(nb, page.parent, timeout=120)
+    execute_notebook(nb, page.parent, timeout=300)
     shown = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
