@@ -12,16 +12,38 @@ c.CourseDirectory.course_id = "rnn-course"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
-# Every graded notebook runs with a per-cell timeout: an infinite loop costs that
-# cell's points, not the grading run. Set on ExecutePreprocessor (the parent class of
-# nbgrader's Execute) so `--ExecutePreprocessor.timeout=N` on the command line overrides it.
+# `nbgrader validate` (and learners' own runs) execute notebooks in a kernel with a per-cell
+# timeout; set on ExecutePreprocessor so `--ExecutePreprocessor.timeout=N` overrides it.
 c.ExecutePreprocessor.timeout = 60
-
-# While grading, kernels print only the last line of a traceback ("FeedbackError: <what is
-# wrong>"). IPython's default tracebacks show the lines around the failing call, which in a
-# test cell are the hidden tests (and the checks' internals): they would appear in feedback.
-# Learners working in Jupyter keep the full tracebacks; this applies to nbgrader's runs only.
+# Kernels started by nbgrader print only the last line of a traceback ("FeedbackError: <what
+# is wrong>"), not the lines around the failing call (the tests and the checks' internals).
 c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
+
+# Autograding never runs a submission in a kernel (see rnn_course.grading and the book's
+# instructor guide). A submission is read leniently and matched to the release notebook
+# (invalid JSON, edited metadata); its answer cells run in a bubblewrap sandbox that only
+# answers calls; the locked test cells, hidden tests included, run in the grader with
+# proxies for the learner's functions, and each verdict becomes that cell's output.
+# Problems (a repair, a time limit, a crash, output cut short) flag the notebook in the
+# gradebook and go to grading-report/<assignment>.csv.
+c.Autograde.exporter_class = "rnn_course.grading.nbgrader_plugins.TolerantExporter"
+c.Autograde.autograde_preprocessors = [
+    "rnn_course.grading.nbgrader_plugins.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "rnn_course.grading.nbgrader_plugins.FlagProblems",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# Limits on the learner's code while grading (wall-clock seconds; memory of the sandbox).
+c.SandboxedExecute.part_seconds = 10
+c.SandboxedExecute.notebook_seconds = 60
+c.SandboxedExecute.memory_mb = 2048
+
+# `nbgrader export` adds the columns `flagged` and `grading_problems` to the CSV.
+c.ExportApp.plugin_class = "rnn_course.grading.nbgrader_plugins.FlaggedCsvExport"
 
 # Feedback never shows hidden tests: strip the BEGIN/END HIDDEN TESTS regions from the
 # autograded notebook's cells before it is rendered to HTML (nbgrader shows them by default).

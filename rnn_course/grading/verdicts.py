@@ -34,9 +34,11 @@ def is_answer(cell) -> bool:
 
 
 def is_trusted(cell) -> bool:
-    """A locked code cell that is not an answer: its source came from the gradebook."""
+    """A locked code cell with a grade_id that is not an answer: nbgrader's sanitize step
+    restored its source from the gradebook (and removed every grade_id the gradebook does not know)."""
     meta = nbgrader_meta(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("solution")
+    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("solution")
+            and bool(meta.get("grade_id")))
 
 
 def _names(source: str) -> tuple[set[str], set[str]]:

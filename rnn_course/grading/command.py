@@ -1,0 +1,280 @@
+"""``rnn-course-grade``: grade every submission of an assignment, in parallel, resumably.
+
+1. Check the class: warn about folders under ``submitted/`` that are not students of the
+   gradebook (a mistyped name would otherwise become a phantom student) and skip them.
+2. Compute the verdicts that are not cached yet, on every core (``--workers``) or on a Dask
+   cluster (``--dask``), with a progress bar and an ETA. Each is cached as soon as it is
+   done, so an interrupted run resumes where it stopped.
+3. Run ``nbgrader autograde`` once, serially: it takes every verdict from the cache and
+   writes the gradebook (scores, with manual adjustments kept, and flags) exactly as a
+   plain ``nbgrader autograde`` of the same submissions would.
+4. Print what went wrong, per student, with its cause; the same is in
+   ``grading-report/<assignment>.csv`` and ``.json``, and in the export's columns.
+
+Run it from the course folder (where ``nbgrader_config.py`` is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import nbformat
+from tqdm.auto import tqdm
+
+from . import store
+from .allowlist import allowed_sources
+from .repair import read_submission
+from .sandbox import Limits
+from .verdicts import grade_cells
+
+
+def prepare_cells(nb, source_cells: dict) -> list[dict]:
+    """The cells nbgrader's sanitize step would give the autograder (see OverwriteCells).
+
+    ``source_cells`` maps grade_id -> {"source", "locked", "cell_type"} from the gradebook.
+    """
+    cells = []
+    for cell in nb.cells:
+        cell = nbformat.from_dict(cell.copy())
+        meta = cell.get("metadata", {}).get("nbgrader")
+        grade_id = meta.get("grade_id") if meta else None
+        if grade_id is not None:
+            cell.metadata = {**cell.metadata, "nbgrader": dict(meta)}
+            source = source_cells.get(grade_id)
+            if source is None:
+                del cell.metadata["nbgrader"]["grade_id"]
+            else:
+                cell.metadata["nbgrader"]["locked"] = source["locked"]
+                if source["locked"]:
+                    cell.source = source["source"]
+        cells.append(cell)
+    return cells
+
+
+def compute_verdict(cells, allowed: dict, limits: dict, hidden=()) -> dict:
+    """One job: the verdict for one submitted notebook (runs on a worker)."""
+    return grade_cells(cells, allowed=allowed, limits=Limits(**limits), hidden=hidden)
+
+
+def _course_config(root: Path):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = root / "nbgrader_config.py"
+    if not path.exists():
+        raise SystemExit(f"rnn-course-grade: no nbgrader_config.py in {root}: run it from the course folder")
+    return PyFileConfigLoader(path.name, path=str(root)).load_config()
+
+
+def _limits(config, args) -> Limits:
+    from .nbgrader_plugins import SandboxedExecute
+
+    pp = SandboxedExecute(config=config)
+    return Limits(
+        part_seconds=args.part_seconds if args.part_seconds is not None else pp.part_seconds,
+        notebook_seconds=args.notebook_seconds if args.notebook_seconds is not None else pp.notebook_seconds,
+        memory_bytes=(args.memory_mb if args.memory_mb is not None else pp.memory_mb) * 2**20,
+        output_chars=pp.output_chars,
+        sandbox="none" if args.unsafe_no_sandbox else pp.sandbox,
+    )
+
+
+def find_phantoms(submitted: list[str], known: list[str]) -> dict[str, str]:
+    """Submitted folder names that are not students, with the closest student id (or '')."""
+    if not known:
+        return {}
+    return {s: (difflib.get_close_matches(s, known, n=1) or [""])[0] for s in submitted if s not in set(known)}
+
+
+def _class(root: Path, db_url: str, assignment: str):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            found = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(
+                f"rnn-course-grade: the gradebook has no assignment {assignment!r}: record it first "
+                f"(bash scripts/generate-exercises.sh --gradebook {assignment})") from None
+        notebooks = {nb.name: {c.name: {"source": c.source, "locked": bool(c.locked), "cell_type": c.cell_type}
+                               for c in nb.source_cells} for nb in found.notebooks}
+        students = [s.id for s in gb.students]
+    return notebooks, students
+
+
+def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, force: bool):
+    """(student, notebook, key, cells) for every submitted notebook whose verdict is not cached."""
+    release_dir = root / "exercises" / assignment
+    jobs, cached = [], 0
+    for student in students:
+        for name, source_cells in notebooks.items():
+            path = root / "submitted" / student / assignment / f"{name}.ipynb"
+            release = release_dir / f"{name}.ipynb"
+            if not path.exists() or not release.exists():
+                continue
+            nb, _ = read_submission(path.read_bytes(), nbformat.read(release, as_version=4))
+            cells = prepare_cells(nb, source_cells)
+            key = store.verdict_key(cells, allowed, limits.as_dict())
+            if not force and store.load_verdict(root, assignment, key) is not None:
+                cached += 1
+                continue
+            jobs.append((student, name, key, [dict(c) for c in cells]))
+    return jobs, cached
+
+
+def _run_jobs(jobs, root: Path, assignment: str, allowed, limits: Limits, args) -> list[str]:
+    """Compute and cache every job's verdict; return the failures (one line each)."""
+    failures = []
+    payload = dict(allowed=allowed, limits=limits.as_dict(), hidden=[str(root)])
+    bar = tqdm(total=len(jobs), desc=f"verdicts {assignment}", unit="notebook", disable=args.no_progress)
+
+    def done(job, verdict=None, error=None):
+        student, name, key, _ = job
+        if error is not None:
+            failures.append(f"{student}/{name}: the grader failed: {error}")
+        else:
+            store.save_verdict(root, assignment, key, verdict)
+        bar.update(1)
+
+    if args.dask:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+
+        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None) if args.dask == "local" else None
+        with Client(cluster or args.dask) as client:
+            futures = {client.submit(compute_verdict, job[3], pure=False, **payload): job for job in jobs}
+            for future in dask_completed(futures):
+                try:
+                    done(futures[future], future.result())
+                except Exception as exc:  # noqa: BLE001
+                    done(futures[future], error=f"{type(exc).__name__}: {exc}")
+        if cluster is not None:
+            cluster.close()
+    else:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            futures = {pool.submit(compute_verdict, job[3], **payload): job for job in jobs}
+            for future in as_completed(futures):
+                try:
+                    done(futures[future], future.result())
+                except Exception as exc:  # noqa: BLE001
+                    done(futures[future], error=f"{type(exc).__name__}: {exc}")
+    bar.close()
+    return failures
+
+
+_GRADING = re.compile(r"Autograding (.*)")
+_FAILED = re.compile(r"There was an error processing assignment '([^']*)' for student '([^']*)'")
+
+
+def _autograde(root: Path, assignment: str, args, limits: Limits, exclude: list[str], total: int):
+    """Run ``nbgrader autograde`` (serially, verdicts from the cache); its log goes to a file."""
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment,
+           f"--SandboxedExecute.part_seconds={limits.part_seconds}",
+           f"--SandboxedExecute.notebook_seconds={limits.notebook_seconds}",
+           f"--SandboxedExecute.memory_mb={limits.memory_bytes // 2**20}",
+           f"--SandboxedExecute.sandbox={limits.sandbox}"]
+    if args.db:
+        cmd.append(f"--db={args.db}")
+    if args.force:
+        cmd.append("--force")
+    if exclude:
+        cmd.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
+    log_path = root / store.REPORT_DIR / f"{assignment}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    failed = []
+    bar = tqdm(total=total, desc=f"gradebook {assignment}", unit="notebook", disable=args.no_progress)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            log.write(line)
+            if _GRADING.search(line):
+                bar.update(1)
+            match = _FAILED.search(line)
+            if match:
+                failed.append(match.group(2))
+        code = proc.wait()
+    bar.close()
+    return code, failed, log_path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="rnn-course-grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("assignment")
+    parser.add_argument("--course", default=".", help="the course folder (default: the current one)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="run the jobs on a Dask cluster: a scheduler address, or 'local' for one on this machine")
+    parser.add_argument("--db", help="the gradebook's database URL (default: the course's, e.g. sqlite:///gradebook.db)")
+    parser.add_argument("--force", action="store_true", help="regrade everything, ignoring the cache and nbgrader's "
+                                                             "record of what is already autograded")
+    parser.add_argument("--create-students", action="store_true",
+                        help="grade folders under submitted/ that are not students of the gradebook (they are added)")
+    parser.add_argument("--part-seconds", type=float, help="time limit of the learner's code per graded cell")
+    parser.add_argument("--notebook-seconds", type=float, help="time limit of the learner's code per notebook")
+    parser.add_argument("--memory-mb", type=int, help="memory limit of the sandbox")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run the learner's code without bubblewrap (only for a class you trust)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+
+    root = Path(args.course).resolve()
+    config = _course_config(root)
+    db_url = args.db or (config.CourseDirectory.db_url if "db_url" in config.CourseDirectory else
+                         f"sqlite:///{root / 'gradebook.db'}")
+    limits = _limits(config, args)
+    notebooks, known = _class(root, db_url, args.assignment)
+    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{args.assignment}") if p.is_dir())
+    phantoms = {} if args.create_students else find_phantoms(submitted, known)
+    if not known and submitted:
+        print("rnn-course-grade: the gradebook has no students yet; each submitted folder becomes one "
+              "(import the class first: nbgrader db student import students.csv)")
+    for folder, close in phantoms.items():
+        hint = f" (did you mean {close!r}?)" if close else ""
+        print(f"rnn-course-grade: WARNING: submitted/{folder} is not a student of the gradebook{hint}; "
+              f"not graded (rename the folder, add the student, or pass --create-students)")
+    students = [s for s in submitted if s not in phantoms]
+    allowed = allowed_sources(args.assignment)
+
+    start = time.monotonic()
+    jobs, cached = _jobs(root, args.assignment, students, notebooks, allowed, limits, args.force)
+    print(f"rnn-course-grade: {len(students)} submissions of {args.assignment}: {len(jobs)} notebooks to grade, "
+          f"{cached} already graded (cached)" + (f", on Dask ({args.dask})" if args.dask else
+                                                 f", on {args.workers} workers"))
+    failures = _run_jobs(jobs, root, args.assignment, allowed, limits, args) if jobs else []
+    verdict_time = time.monotonic() - start
+    code, failed, log_path = _autograde(root, args.assignment, args, limits, sorted(phantoms),
+                                        len(students) * len(notebooks))
+    for student in failed:
+        for name in notebooks:
+            store.record_problems(root, args.assignment, student, name, [
+                {"cell": None, "kind": "not graded", "cause": f"nbgrader autograde failed; see {log_path}"}])
+
+    problems = store.problems_by_student(root, args.assignment)
+    problems = {s: lines for s, lines in problems.items() if s in students}
+    print(f"rnn-course-grade: verdicts in {verdict_time:.1f} s, gradebook in "
+          f"{time.monotonic() - start - verdict_time:.1f} s; nbgrader's log: {log_path}")
+    if problems:
+        print(f"rnn-course-grade: {len(problems)} submissions need a look (flagged in the gradebook; "
+              f"{store.report_path(root, args.assignment).with_suffix('.csv')}):")
+        for student in sorted(problems):
+            for line in problems[student]:
+                print(f"  {student}: {line}")
+    for line in failures:
+        print(f"rnn-course-grade: ERROR: {line}")
+    if failed or (code != 0 and not failed):
+        print(f"rnn-course-grade: ERROR: nbgrader autograde exited {code}" +
+              (f"; not graded: {', '.join(failed)}" if failed else "") + f"; see {log_path}")
+        return 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
