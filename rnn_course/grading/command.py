@@ -109,7 +109,7 @@ def _class(root: Path, db_url: str, assignment: str):
     return notebooks, students
 
 
-def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, force: bool):
+def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, recompute: bool):
     """(student, notebook, key, cells) for every submitted notebook whose verdict is not cached."""
     release_dir = root / "exercises" / assignment
     jobs, cached = [], 0
@@ -122,25 +122,28 @@ def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, for
             nb, _ = read_submission(path.read_bytes(), nbformat.read(release, as_version=4))
             cells = prepare_cells(nb, source_cells)
             key = store.verdict_key(cells, allowed, limits.as_dict())
-            if not force and store.load_verdict(root, assignment, key) is not None:
+            if not recompute and store.load_verdict(root, assignment, key) is not None:
                 cached += 1
                 continue
-            jobs.append((student, name, key, [dict(c) for c in cells]))
+            jobs.append((assignment, student, name, key, [dict(c) for c in cells]))
     return jobs, cached
 
 
-def _run_jobs(jobs, root: Path, assignment: str, allowed, limits: Limits, args) -> list[str]:
+def _run_jobs(jobs, root: Path, limits: Limits, args) -> list[str]:
     """Compute and cache every job's verdict; return the failures (one line each)."""
     failures = []
-    payload = dict(allowed=allowed, limits=limits.as_dict(), hidden=[str(root)])
-    bar = tqdm(total=len(jobs), desc=f"verdicts {assignment}", unit="notebook", disable=args.no_progress)
+    bar = tqdm(total=len(jobs), desc="verdicts", unit="notebook", disable=args.no_progress)
 
-    def done(job, verdict=None, error=None):
-        student, name, key, _ = job
-        if error is not None:
-            failures.append(f"{student}/{name}: the grader failed: {error}")
-        else:
-            store.save_verdict(root, assignment, key, verdict)
+    def submit(submitter, job):
+        assignment, _, _, _, cells = job
+        return submitter(compute_verdict, cells, allowed_sources(assignment), limits.as_dict(), [str(root)])
+
+    def done(job, future):
+        assignment, student, name, key, _ = job
+        try:
+            store.save_verdict(root, assignment, key, future.result())
+        except Exception as exc:  # noqa: BLE001 - reported, and nbgrader tries this one again
+            failures.append(f"{assignment}/{student}/{name}: the grader failed: {type(exc).__name__}: {exc}")
         bar.update(1)
 
     if args.dask:
@@ -149,23 +152,19 @@ def _run_jobs(jobs, root: Path, assignment: str, allowed, limits: Limits, args) 
 
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None) if args.dask == "local" else None
-        with Client(cluster or args.dask) as client:
-            futures = {client.submit(compute_verdict, job[3], pure=False, **payload): job for job in jobs}
-            for future in dask_completed(futures):
-                try:
-                    done(futures[future], future.result())
-                except Exception as exc:  # noqa: BLE001
-                    done(futures[future], error=f"{type(exc).__name__}: {exc}")
-        if cluster is not None:
-            cluster.close()
+        try:
+            with Client(cluster or args.dask) as client:
+                futures = {submit(lambda *a: client.submit(*a, pure=False), job): job for job in jobs}
+                for future in dask_completed(futures):
+                    done(futures[future], future)
+        finally:
+            if cluster is not None:
+                cluster.close()
     else:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            futures = {pool.submit(compute_verdict, job[3], **payload): job for job in jobs}
+            futures = {submit(pool.submit, job): job for job in jobs}
             for future in as_completed(futures):
-                try:
-                    done(futures[future], future.result())
-                except Exception as exc:  # noqa: BLE001
-                    done(futures[future], error=f"{type(exc).__name__}: {exc}")
+                done(futures[future], future)
     bar.close()
     return failures
 
@@ -205,16 +204,18 @@ def _autograde(root: Path, assignment: str, args, limits: Limits, exclude: list[
     return code, failed, log_path
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnn-course-grade", description=__doc__.split("\n\n")[0])
-    parser.add_argument("assignment")
+    parser.add_argument("assignments", nargs="+", metavar="assignment")
     parser.add_argument("--course", default=".", help="the course folder (default: the current one)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: every core)")
     parser.add_argument("--dask", metavar="ADDRESS",
                         help="run the jobs on a Dask cluster: a scheduler address, or 'local' for one on this machine")
     parser.add_argument("--db", help="the gradebook's database URL (default: the course's, e.g. sqlite:///gradebook.db)")
-    parser.add_argument("--force", action="store_true", help="regrade everything, ignoring the cache and nbgrader's "
-                                                             "record of what is already autograded")
+    parser.add_argument("--force", action="store_true",
+                        help="write every submission into the gradebook again (nbgrader autograde --force); "
+                             "cached verdicts are reused, manual grades are kept")
+    parser.add_argument("--recompute", action="store_true", help="compute every verdict again, ignoring the cache")
     parser.add_argument("--create-students", action="store_true",
                         help="grade folders under submitted/ that are not students of the gradebook (they are added)")
     parser.add_argument("--part-seconds", type=float, help="time limit of the learner's code per graded cell")
@@ -223,57 +224,66 @@ def main(argv=None) -> int:
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run the learner's code without bubblewrap (only for a class you trust)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     root = Path(args.course).resolve()
     config = _course_config(root)
     db_url = args.db or (config.CourseDirectory.db_url if "db_url" in config.CourseDirectory else
                          f"sqlite:///{root / 'gradebook.db'}")
     limits = _limits(config, args)
-    notebooks, known = _class(root, db_url, args.assignment)
-    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{args.assignment}") if p.is_dir())
-    phantoms = {} if args.create_students else find_phantoms(submitted, known)
-    if not known and submitted:
-        print("rnn-course-grade: the gradebook has no students yet; each submitted folder becomes one "
-              "(import the class first: nbgrader db student import students.csv)")
-    for folder, close in phantoms.items():
-        hint = f" (did you mean {close!r}?)" if close else ""
-        print(f"rnn-course-grade: WARNING: submitted/{folder} is not a student of the gradebook{hint}; "
-              f"not graded (rename the folder, add the student, or pass --create-students)")
-    students = [s for s in submitted if s not in phantoms]
-    allowed = allowed_sources(args.assignment)
-
     start = time.monotonic()
-    jobs, cached = _jobs(root, args.assignment, students, notebooks, allowed, limits, args.force)
-    print(f"rnn-course-grade: {len(students)} submissions of {args.assignment}: {len(jobs)} notebooks to grade, "
-          f"{cached} already graded (cached)" + (f", on Dask ({args.dask})" if args.dask else
-                                                 f", on {args.workers} workers"))
-    failures = _run_jobs(jobs, root, args.assignment, allowed, limits, args) if jobs else []
+    plan, jobs = {}, []
+    for assignment in args.assignments:
+        notebooks, known = _class(root, db_url, assignment)
+        submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+        phantoms = {} if args.create_students else find_phantoms(submitted, known)
+        if not known and submitted:
+            print("rnn-course-grade: the gradebook has no students yet; each submitted folder becomes one "
+                  "(import the class first: nbgrader db student import students.csv)")
+        for folder, close in phantoms.items():
+            hint = f" (did you mean {close!r}?)" if close else ""
+            print(f"rnn-course-grade: WARNING: submitted/{folder} is not a student of the gradebook{hint}; "
+                  f"not graded (rename the folder, add the student, or pass --create-students)")
+        students = [s for s in submitted if s not in phantoms]
+        todo, cached = _jobs(root, assignment, students, notebooks, allowed_sources(assignment), limits,
+                             args.recompute)
+        jobs += todo
+        plan[assignment] = (notebooks, students, phantoms)
+        print(f"rnn-course-grade: {assignment}: {len(students)} submissions: {len(todo)} notebooks to grade, "
+              f"{cached} already graded (cached)")
+    where = f"on Dask ({args.dask})" if args.dask else f"on {args.workers} workers"
+    failures = _run_jobs(jobs, root, limits, args) if jobs else []
     verdict_time = time.monotonic() - start
-    code, failed, log_path = _autograde(root, args.assignment, args, limits, sorted(phantoms),
-                                        len(students) * len(notebooks))
-    for student in failed:
-        for name in notebooks:
-            store.record_problems(root, args.assignment, student, name, [
-                {"cell": None, "kind": "not graded", "cause": f"nbgrader autograde failed; see {log_path}"}])
+    print(f"rnn-course-grade: verdicts in {verdict_time:.1f} s {where}")
 
-    problems = store.problems_by_student(root, args.assignment)
-    problems = {s: lines for s, lines in problems.items() if s in students}
-    print(f"rnn-course-grade: verdicts in {verdict_time:.1f} s, gradebook in "
-          f"{time.monotonic() - start - verdict_time:.1f} s; nbgrader's log: {log_path}")
-    if problems:
-        print(f"rnn-course-grade: {len(problems)} submissions need a look (flagged in the gradebook; "
-              f"{store.report_path(root, args.assignment).with_suffix('.csv')}):")
-        for student in sorted(problems):
-            for line in problems[student]:
-                print(f"  {student}: {line}")
+    status = 1 if failures else 0
+    for assignment, (notebooks, students, phantoms) in plan.items():
+        begin = time.monotonic()
+        code, failed, log_path = _autograde(root, assignment, args, limits, sorted(phantoms),
+                                            len(students) * len(notebooks))
+        for student in failed:
+            for name in notebooks:
+                store.record_problems(root, assignment, student, name, [
+                    {"cell": None, "kind": "not graded", "cause": f"nbgrader autograde failed; see {log_path}"}])
+        print(f"rnn-course-grade: {assignment}: gradebook in {time.monotonic() - begin:.1f} s "
+              f"(nbgrader's log: {log_path})")
+        problems = {s: lines for s, lines in store.problems_by_student(root, assignment).items() if s in students}
+        if problems:
+            print(f"rnn-course-grade: {assignment}: {len(problems)} submissions need a look (flagged in the "
+                  f"gradebook; {store.report_path(root, assignment).with_suffix('.csv')}):")
+            for student in sorted(problems):
+                for line in problems[student]:
+                    print(f"  {student}: {line}")
+        if code != 0 or failed:
+            print(f"rnn-course-grade: ERROR: nbgrader autograde {assignment} exited {code}" +
+                  (f"; not graded: {', '.join(failed)}" if failed else "") + f"; see {log_path}")
+            status = 1
     for line in failures:
         print(f"rnn-course-grade: ERROR: {line}")
-    if failed or (code != 0 and not failed):
-        print(f"rnn-course-grade: ERROR: nbgrader autograde exited {code}" +
-              (f"; not graded: {', '.join(failed)}" if failed else "") + f"; see {log_path}")
-        return 1
-    return 1 if failures else 0
+    return status
 
 
 if __name__ == "__main__":
