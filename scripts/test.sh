@@ -10,4 +10,6 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 # Every test must run: a skipped one (PyTorch or a data package missing) fails the run.
 export RNN_COURSE_NO_SKIPS=${RNN_COURSE_NO_SKIPS:-1}
 WITH_TORCH=1 bash scripts/setup.sh
+# The grading tests need bubblewrap (the sandbox) and a PostgreSQL server (a gradebook on it).
+WITH_POSTGRES=1 bash scripts/setup-grading.sh
 exec .venv/bin/python -m pytest "$@"

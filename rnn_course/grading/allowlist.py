@@ -1,5 +1,7 @@
 """What answer cells may use from rnn_course while grading: a declarative allow-list.
 
+Book: the instructor guide (what the sandbox protects).
+
 The sandbox that runs a learner's answers has NumPy and none of the course package: every
 name of ``rnn_course`` is a placeholder that says the reference is not available when
 grading. The helpers listed here for an assignment are the exception; the sandbox gets a

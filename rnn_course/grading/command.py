@@ -1,5 +1,7 @@
 """``rnn-course-grade``: grade every submission of an assignment, in parallel, resumably.
 
+Book: the instructor guide (grading in parallel).
+
 1. Check the class: warn about folders under ``submitted/`` that are not students of the
    gradebook (a mistyped name would otherwise become a phantom student) and skip them.
 2. Compute the verdicts that are not cached yet, on every core (``--workers``) or on a Dask

@@ -1,5 +1,7 @@
 """The sandbox side of grading: define the learner's answer cells, then answer calls.
 
+Book: the instructor guide (what the sandbox protects).
+
 This file runs inside the sandbox (see :mod:`rnn_course.grading.sandbox`), as a script,
 with only the standard library, NumPy and :mod:`wire` on its path. It never sees a check
 or a test: the grader sends it the answer cells to define, then asks it to call a function
@@ -223,8 +225,9 @@ class Harness:
         except BaseException:  # noqa: BLE001
             text = "(the exception's message could not be shown)"
         cls = type(exc)
+        bases = [c.__name__ for c in cls.__mro__ if c.__module__ == "builtins"]
         return {"op": "raise", "ename": cls.__name__, "builtin": cls.__module__ == "builtins",
-                "evalue": text[:MAX_TEXT]}
+                "bases": bases[:1], "evalue": text[:MAX_TEXT]}
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """The pieces of grading that plug into nbgrader (configured in ``nbgrader_config.py``).
 
+Book: the instructor guide (setting up; the failure report; export).
+
 - :class:`TolerantExporter` (``Autograde.exporter_class``): reads a submission that is not
   valid JSON or whose metadata was edited, matched to the release notebook (see
   :mod:`~rnn_course.grading.repair`), instead of failing the whole submission.

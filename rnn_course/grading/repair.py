@@ -1,5 +1,7 @@
 """Read a submission leniently and match its answer cells to the notebook as handed out.
 
+Book: the instructor guide (the failure report).
+
 nbgrader finds a learner's answers by the ``grade_id`` in each cell's metadata, and gives
 up on a notebook that is not valid JSON or whose metadata was edited. Here the intent is
 usually clear: an answer cell is the one that defines the function the exercise asks for.

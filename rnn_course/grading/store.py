@@ -1,5 +1,7 @@
 """Where grading keeps what it computed: cached verdicts and the report of problems.
 
+Book: the instructor guide (grading in parallel, the failure report).
+
 A verdict is cached under a key that hashes everything it depends on: the learner's answer
 cells, the locked cells that test them (hidden tests included), the allow-list, the limits
 and the grader's own code. So grading again, or the serial ``nbgrader autograde`` run that

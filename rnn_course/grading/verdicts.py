@@ -1,5 +1,7 @@
 """Verdicts: run a notebook's locked test cells in the grader against the learner's sandboxed answers.
 
+Book: the instructor guide (what the checks guarantee).
+
 The notebook given here has been through nbgrader's sanitize step, so its locked cells
 (the imports and every test cell, hidden tests included) are the instructor's, restored
 from the gradebook. Those run here, in the grader's process, exactly as written; the

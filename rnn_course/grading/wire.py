@@ -1,5 +1,7 @@
 """The wire between the grader and the sandbox: framed messages of JSON and ``.npy`` bytes.
 
+Book: the instructor guide (what the sandbox protects).
+
 Nothing here unpickles: arrays travel as ``.npy`` bytes read with ``allow_pickle=False``,
 containers and scalars as tagged JSON, and anything else (an object the learner's
 function returned, such as a cache only their own backward reads) stays in the sandbox
