@@ -3,7 +3,7 @@
 Book: the instructor guide (what the sandbox protects).
 
 This file runs inside the sandbox (see :mod:`rnn_course.grading.sandbox`), as a script,
-with only the standard library, NumPy and :mod:`wire` on its path. It never sees a check
+with only the standard library, NumPy and :mod:`~rnn_course.grading.wire` on its path. It never sees a check
 or a test: the grader sends it the answer cells to define, then asks it to call a function
 with arguments and sends back the result and the arguments as the call left them.
 
