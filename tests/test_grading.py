@@ -298,6 +298,20 @@ def test_every_assignment(graded, exported, assignment):
         assert "Traceback" not in text
 
 
+@pytest.mark.slow
+def test_a_submission_replaced_by_hand_is_graded_again(graded, exported):
+    """Copying a new notebook over an old one (no nbgrader timestamp) regrades that student
+    only, without --force: the gradebook never keeps a grade of a notebook that is gone."""
+    course, env, cls, _ = graded
+    assert float(exported[(gc.A, "untouched")]["score"]) == 0
+    (course / "submitted" / "untouched" / gc.A / f"{gc.A}.ipynb").write_text(cls["correct"][0])
+    proc = grade(course, [gc.A], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "untouched's submission changed since it was graded" in proc.stdout, proc.stdout
+    assert "correct's submission changed" not in proc.stdout, proc.stdout
+    assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 10
+
+
 def _postgres_bin(name: str) -> str | None:
     found = shutil.which(name) or sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found if isinstance(found, str) else (found[-1] if found else None)

@@ -22,6 +22,7 @@ import argparse
 import difflib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -112,9 +113,10 @@ def _class(root: Path, db_url: str, assignment: str):
 
 
 def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, recompute: bool):
-    """(student, notebook, key, cells) for every submitted notebook whose verdict is not cached."""
+    """(student, notebook, key, cells) for every submitted notebook whose verdict is not cached,
+    the number cached, and the verdict key of every submitted notebook ("student/notebook")."""
     release_dir = root / "exercises" / assignment
-    jobs, cached = [], 0
+    jobs, cached, keys = [], 0, {}
     for student in students:
         for name, source_cells in notebooks.items():
             path = root / "submitted" / student / assignment / f"{name}.ipynb"
@@ -123,12 +125,30 @@ def _jobs(root: Path, assignment: str, students, notebooks, allowed, limits, rec
                 continue
             nb, _ = read_submission(path.read_bytes(), nbformat.read(release, as_version=4))
             cells = prepare_cells(nb, source_cells)
-            key = store.verdict_key(cells, allowed, limits.as_dict())
+            key = keys[f"{student}/{name}"] = store.verdict_key(cells, allowed, limits.as_dict())
             if not recompute and store.load_verdict(root, assignment, key) is not None:
                 cached += 1
                 continue
             jobs.append((assignment, student, name, key, [dict(c) for c in cells]))
-    return jobs, cached
+    return jobs, cached, keys
+
+
+def _stale(root: Path, assignment: str, keys: dict[str, str]) -> list[str]:
+    """Students whose submission changed since the gradebook last received it.
+
+    nbgrader regrades a submission only when its ``timestamp.txt`` is newer (or with
+    --force); a notebook copied into ``submitted/`` by hand has none, so its old grade would
+    stay. Their autograded folder is removed, so the serial autograde grades them again.
+    """
+    graded = store.load_graded(root, assignment)
+    stale = sorted({k.split("/", 1)[0] for k, key in keys.items() if graded.get(k) != key})
+    removed = []
+    for student in stale:
+        folder = root / "autograded" / student / assignment
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            removed.append(student)
+    return removed
 
 
 def _run_jobs(jobs, root: Path, limits: Limits, args) -> list[str]:
@@ -250,10 +270,10 @@ def main(argv=None) -> int:
             print(f"rnn-course-grade: WARNING: submitted/{folder} is not a student of the gradebook{hint}; "
                   f"not graded (rename the folder, add the student, or pass --create-students)")
         students = [s for s in submitted if s not in phantoms]
-        todo, cached = _jobs(root, assignment, students, notebooks, allowed_sources(assignment), limits,
-                             args.recompute)
+        todo, cached, keys = _jobs(root, assignment, students, notebooks, allowed_sources(assignment),
+                                   limits, args.recompute)
         jobs += todo
-        plan[assignment] = (notebooks, students, phantoms)
+        plan[assignment] = (notebooks, students, phantoms, keys)
         print(f"rnn-course-grade: {assignment}: {len(students)} submissions: {len(todo)} notebooks to grade, "
               f"{cached} already graded (cached)")
     where = f"on Dask ({args.dask})" if args.dask else f"on {args.workers} workers"
@@ -262,10 +282,18 @@ def main(argv=None) -> int:
     print(f"rnn-course-grade: verdicts in {verdict_time:.1f} s {where}")
 
     status = 1 if failures else 0
-    for assignment, (notebooks, students, phantoms) in plan.items():
+    for assignment, (notebooks, students, phantoms, keys) in plan.items():
         begin = time.monotonic()
+        if not args.force:
+            for student in _stale(root, assignment, keys):
+                print(f"rnn-course-grade: {assignment}: {student}'s submission changed since it was "
+                      f"graded: grading it again")
         code, failed, log_path = _autograde(root, assignment, args, limits, sorted(phantoms),
                                             len(students) * len(notebooks))
+        if code == 0:
+            graded = store.load_graded(root, assignment)
+            graded.update({k: v for k, v in keys.items() if k.split("/", 1)[0] not in failed})
+            store.save_graded(root, assignment, graded)
         for student in failed:
             for name in notebooks:
                 store.record_problems(root, assignment, student, name, [

@@ -81,6 +81,24 @@ def _locked(path: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def graded_path(root, assignment: str) -> Path:
+    return Path(root) / CACHE_DIR / assignment / "graded.json"
+
+
+def load_graded(root, assignment: str) -> dict[str, str]:
+    """``{"student/notebook": verdict key}`` of what the gradebook last received."""
+    try:
+        return json.loads(graded_path(root, assignment).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def save_graded(root, assignment: str, graded: dict[str, str]) -> None:
+    path = graded_path(root, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(graded, sort_keys=True, indent=1), encoding="utf-8")
+
+
 def report_path(root, assignment: str) -> Path:
     return Path(root) / REPORT_DIR / f"{assignment}.json"
 
