@@ -82,6 +82,7 @@ def _locked(path: Path):
 
 
 def graded_path(root, assignment: str) -> Path:
+    """The file that records what the gradebook last received (see :func:`load_graded`)."""
     return Path(root) / CACHE_DIR / assignment / "graded.json"
 
 
@@ -94,6 +95,7 @@ def load_graded(root, assignment: str) -> dict[str, str]:
 
 
 def save_graded(root, assignment: str, graded: dict[str, str]) -> None:
+    """Record ``{"student/notebook": verdict key}`` after a successful autograde."""
     path = graded_path(root, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(graded, sort_keys=True, indent=1), encoding="utf-8")
