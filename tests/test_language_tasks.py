@@ -207,3 +207,12 @@ def test_seq2seq_learns_to_reverse_tiny_strings():
     seq2seq.train_seq2seq(params, vocab, pairs, steps=300, batch_size=4, lr=2e-2, rng=0)
     assert seq2seq.greedy_decode(params, vocab, [s for s, _ in pairs]) == [t for _, t in pairs]
     assert seq2seq.char_accuracy("abcd", "abxd") == 0.75
+
+
+def test_text_lm_in_several_calls_equals_one_run():
+    text = np.tile(np.array([0, 1, 2, 3, 2, 1]), 500)
+    kwargs = dict(hidden_size=8, batch_size=4, seq_len=6, jump_every=3, rng=0)
+    one = textlm.train_text_lm(text, 4, steps=12, **kwargs)
+    parts = textlm.TextLMRun(text, 4, total_steps=12, **kwargs).train(5).train(7)
+    assert np.allclose(one["losses"], parts.losses)
+    assert all(np.array_equal(one["params"][k], parts.params[k]) for k in parts.params)

@@ -11,6 +11,7 @@ reset: without the jumps, the 32 streams stay in the same few plays for hundreds
 steps and the model tunes itself to their casts.
 
     run = train_text_lm(train_ids, V, steps=1000, rng=0)      # a dict; run["params"]
+    run = TextLMRun(train_ids, V, total_steps=1000).train(500).train(500)   # the same, in two calls
     text_lm_bits(run["params"], test_ids)                      # held-out bits per character
     generate_text(run["params"], vocab, 200, temperature=0.7, rng=1)
 
@@ -69,47 +70,75 @@ def text_lm_backward(dlogits, cache) -> dict[str, np.ndarray]:
     return {**layer_grads, **grads}
 
 
+class TextLMRun:
+    """A GRU language model in training: its parameters, optimiser and streams, so that
+    training can continue over several calls of :meth:`train` (for instance one notebook
+    cell each) exactly as if it ran in one.
+
+    The learning rate falls linearly from ``lr`` to ``final_lr * lr`` over ``total_steps``
+    (:class:`~rnn_course.training.schedule.LinearDecay`); each call of :meth:`train` runs
+    :func:`~rnn_course.fit` for some of those steps (Adam, gradient norm clipped at
+    ``max_norm``). ``losses`` and ``evaluations`` accumulate over the calls, with steps
+    counted from the start of training.
+    """
+
+    def __init__(self, train_ids, vocab_size, *, total_steps=1000, hidden_size=128, batch_size=32,
+                 seq_len=64, jump_every=8, lr=2e-2, final_lr=0.1, max_norm=1.0, rng=0):
+        V = positive_int("vocab_size", vocab_size)
+        self.ids = _text_ids(train_ids, "train_ids", V)
+        self.T, self.B = positive_int("seq_len", seq_len), positive_int("batch_size", batch_size)
+        self.jump = positive_int("jump_every", jump_every)
+        if len(self.ids) < self.jump * self.T + 2:
+            raise ValueError(f"train_ids has {len(self.ids)} characters: too few for "
+                             f"jump_every * seq_len = {self.jump * self.T}")
+        self.gen = as_rng(rng)
+        self.params = init_model("gru", V, positive_int("hidden_size", hidden_size), V, rng=self.gen)
+        self.optimizer = LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), total_steps,
+                                     final=final_lr)
+        self.max_norm = max_norm
+        self.step = 0
+        self.losses, self.evaluations, self.seconds = np.empty(0), [], 0.0
+        self._pos, self._h = None, np.zeros((self.B, self.params["W_z"].shape[0]))
+
+    def _batch(self, _, g):
+        if self.step % self.jump == 0:  # every stream jumps somewhere new, with a fresh state
+            self._pos = g.integers(0, len(self.ids) - self.jump * self.T - 1, self.B)
+            self._h = np.zeros_like(self._h)
+        window = self.ids[self._pos[:, None] + np.arange(self.T + 1)].T  # (T + 1, B)
+        self._pos = self._pos + self.T
+        self.step += 1
+        return window[:-1], window[1:]
+
+    def _loss_and_grads(self, p, batch):
+        inputs, targets = batch
+        logits, cache, self._h = text_lm_forward(p, inputs, self._h)
+        loss, dlogits = softmax_cross_entropy(logits, targets, reduction="mean")
+        return loss, text_lm_backward(dlogits, cache)
+
+    def train(self, steps, *, evaluate=None, eval_every=None):
+        """Run ``steps`` more steps; ``evaluate(params)`` every ``eval_every`` of them."""
+        start = self.step
+        run = fit(self.params, self._loss_and_grads, self._batch, self.optimizer, steps,
+                  max_norm=self.max_norm, evaluate=evaluate, eval_every=eval_every, rng=self.gen)
+        self.losses = np.concatenate([self.losses, run.losses])
+        self.evaluations += [(start + k, v) for k, v in run.evaluations]
+        self.seconds += run.seconds
+        return self
+
+
 def train_text_lm(train_ids, vocab_size, *, hidden_size=128, steps=1000, batch_size=32,
                   seq_len=64, jump_every=8, lr=2e-2, final_lr=0.1, max_norm=1.0,
                   evaluate=None, eval_every=None, rng=0):
-    """Train a GRU language model on ``train_ids`` with :func:`~rnn_course.fit`.
-
-    Adam with a learning rate falling linearly from ``lr`` to ``final_lr * lr``
-    (:class:`~rnn_course.training.schedule.LinearDecay`), the gradient norm clipped at
-    ``max_norm``. ``evaluate(params)`` (optional) is called every ``eval_every`` steps.
+    """Train a GRU language model on ``train_ids`` in one go (a :class:`TextLMRun`).
 
     Returns a dict with ``params``, ``losses`` (nats per character, every step),
     ``evaluations`` (``[(step, value)]``) and ``seconds``.
     """
-    V = positive_int("vocab_size", vocab_size)
-    ids = _text_ids(train_ids, "train_ids", V)
-    T = positive_int("seq_len", seq_len)
-    B = positive_int("batch_size", batch_size)
-    jump = positive_int("jump_every", jump_every)
-    if len(ids) < jump * T + 2:
-        raise ValueError(f"train_ids has {len(ids)} characters: too few for jump_every * seq_len = {jump * T}")
-    gen = as_rng(rng)
-    params = init_model("gru", V, positive_int("hidden_size", hidden_size), V, rng=gen)
-    state = {"pos": None, "h": np.zeros((B, params["W_z"].shape[0]))}
-
-    def batches(step, g):
-        if step % jump == 0:  # every stream jumps somewhere new, with a fresh state
-            state["pos"] = g.integers(0, len(ids) - jump * T - 1, B)
-            state["h"] = np.zeros_like(state["h"])
-        window = ids[state["pos"][:, None] + np.arange(T + 1)].T  # (T + 1, B)
-        state["pos"] = state["pos"] + T
-        return window[:-1], window[1:]
-
-    def loss_and_grads(p, batch):
-        inputs, targets = batch
-        logits, cache, state["h"] = text_lm_forward(p, inputs, state["h"])
-        loss, dlogits = softmax_cross_entropy(logits, targets, reduction="mean")
-        return loss, text_lm_backward(dlogits, cache)
-
-    opt = LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), steps, final=final_lr)
-    run = fit(params, loss_and_grads, batches, opt, steps, max_norm=max_norm,
-              evaluate=evaluate, eval_every=eval_every, rng=gen)
-    return {"params": params, "losses": run.losses, "evaluations": run.evaluations,
+    run = TextLMRun(train_ids, vocab_size, total_steps=steps, hidden_size=hidden_size,
+                    batch_size=batch_size, seq_len=seq_len, jump_every=jump_every, lr=lr,
+                    final_lr=final_lr, max_norm=max_norm, rng=rng)
+    run.train(steps, evaluate=evaluate, eval_every=eval_every)
+    return {"params": run.params, "losses": run.losses, "evaluations": run.evaluations,
             "seconds": run.seconds}
 
 
