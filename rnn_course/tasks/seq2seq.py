@@ -160,9 +160,15 @@ def greedy_decode(params, vocab: Seq2SeqVocab, sources, *, max_len=None) -> list
 
 
 def train_seq2seq(params, vocab: Seq2SeqVocab, pairs, *, steps=900, batch_size=64, lr=5e-3,
-                  final_lr=0.1, max_norm=1.0, evaluate=None, eval_every=None, rng=None):
+                  final_lr=0.1, max_norm=1.0, evaluate=None, eval_every=None, optimizer=None, rng=None):
     """Teacher-forced training on random minibatches of ``pairs`` with :func:`~rnn_course.fit`
-    (Adam, learning rate falling linearly to ``final_lr * lr``, clipping at ``max_norm``)."""
+    (Adam, learning rate falling linearly to ``final_lr * lr`` over ``steps``, clipping at
+    ``max_norm``).
+
+    To train in several calls as if in one, pass the same ``optimizer`` (for instance
+    ``LinearDecay(Adam(lr=5e-3), total_steps)``; ``lr`` and ``final_lr`` are then unused)
+    and the same ``numpy.random.Generator`` as ``rng`` to each call.
+    """
     pairs = list(pairs)
     B = positive_int("batch_size", batch_size)
 
@@ -170,7 +176,7 @@ def train_seq2seq(params, vocab: Seq2SeqVocab, pairs, *, steps=900, batch_size=6
         chosen = [pairs[i] for i in g.integers(0, len(pairs), B)]
         return (*vocab.encode_sources([s for s, _ in chosen]), *vocab.encode_targets([t for _, t in chosen]))
 
-    opt = LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), steps, final=final_lr)
+    opt = optimizer or LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), steps, final=final_lr)
     return fit(params, seq2seq_loss_and_grads, batches, opt, steps, max_norm=max_norm,
                evaluate=evaluate, eval_every=eval_every, rng=as_rng(rng))
 
