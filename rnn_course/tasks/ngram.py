@@ -86,7 +86,7 @@ class KneserNey:
 
     @property
     def size(self) -> int:
-        """How many numbers the model stores: one count per m-gram and two per context."""
+        """The number of counts the model stores (one per m-gram, two per context)."""
         return int(sum(len(k) + 2 * len(c) for k, _, c, _, _ in self.levels))
 
     def log_probs(self, ids) -> np.ndarray:

