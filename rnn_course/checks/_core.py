@@ -1,4 +1,4 @@
-"""Machinery shared by the feedback checks that exercise test cells call (every exercise, ex01 to ex05).
+"""Machinery shared by the feedback checks that exercise test cells call (every exercise, ex01 to ex06).
 
 A check runs the learner's function on inputs chosen so that a wrong answer can be
 diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
@@ -27,6 +27,9 @@ REFERENCE_MODULES = (
     "rnn_course.layers.gru",
     "rnn_course.layers.output",
     "rnn_course.layers.pytorch",
+    "rnn_course.layers.pooling",
+    "rnn_course.layers.embedding",
+    "rnn_course.training.sampling",
     "rnn_course.training.losses",
     "rnn_course.training.gradcheck",
     "rnn_course.training.tbptt",
