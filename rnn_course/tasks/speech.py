@@ -31,6 +31,7 @@ import numpy as np
 
 from .._validate import integer
 
+#: The ten words, in the order of their labels 0-9.
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
            "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
