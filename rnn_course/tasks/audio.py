@@ -134,3 +134,8 @@ def speech_features(x, rate, *, n_mels=16) -> np.ndarray:
     a synthesiser's timbre). (F, M)."""
     feats = trim_silence(log_mel_spectrogram(x, rate, n_mels=n_mels))
     return feats - feats.mean(axis=0)
+
+
+def log_spectrogram(x, frame_length, hop) -> np.ndarray:
+    """Frames of ``x`` and their log power spectra in one call: (F, frame_length // 2 + 1)."""
+    return log_power_spectrum(frame_signal(x, frame_length, hop))
