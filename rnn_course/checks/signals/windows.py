@@ -30,6 +30,10 @@ def _diagnose(got, want, offset, L, h, split) -> str:
     """Name the likely mistake, reading positions off the values (value = index + offset)."""
     __tracebackhide__ = True
     X_tr, Y_tr, X_te, Y_te = (g - offset for g in got)
+    for X, Y in ((X_tr, Y_tr), (X_te, Y_te)):
+        if len(X) and len(X) == len(Y) and np.any(Y[:, 0] != X[:, -1] + 1):
+            return ("the targets do not start right after the inputs: for the window starting at i, "
+                    "X is series[i : i+lookback] and Y is series[i+lookback : i+lookback+horizon]")
     if Y_tr.size and Y_tr.max() >= split:
         return (f"a training window has a target at index {int(Y_tr.max())}, at or after the split "
                 f"({split}): that is leakage. A window trains only if all its targets come "
@@ -37,9 +41,6 @@ def _diagnose(got, want, offset, L, h, split) -> str:
     if X_te.size and Y_te.size and Y_te[:, 0].min() < split:
         return (f"a test window's first target is at index {int(Y_te[:, 0].min())}, before the "
                 f"split ({split}): test windows start their targets at or after the split")
-    if X_tr.size and Y_tr.size and np.any(Y_tr[:, 0] != X_tr[:, -1] + 1):
-        return ("the targets do not start right after the inputs: for the window starting at i, "
-                "X is series[i : i+lookback] and Y is series[i+lookback : i+lookback+horizon]")
     if len(got[0]) + len(got[2]) == len(want[0]) + len(want[2]) - 1:
         return ("one window is missing: a series of n values has n - lookback - horizon + 1 "
                 "windows (the last one ends exactly at the last value); check the range of your loop")
