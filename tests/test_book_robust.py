@@ -112,7 +112,7 @@ def test_speech_pages_claim_nothing_without_the_debian_packages(page, execute_no
     Debian packages to install, and shows no result (no accuracy, no figure, no player)."""
     nb = jupytext.read(page)
     nb.cells.insert(0, nbformat.v4.new_code_cell(NO_DEBIAN))
-    execute_notebook(nb, page.parent, timeout=120)
+    execute_notebook(nb, page.parent, timeout=300)
     shown = []
     for cell in nb.cells:
         for out in cell.get("outputs", []):
