@@ -84,7 +84,8 @@ def plot_autocorrelation(acfs, band, *, ax=None):
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xlabel("lag (months)")
     ax.set_ylabel("autocorrelation of returns")
-    ax.legend(fontsize=7, ncol=3, frameon=False)
+    ax.legend(fontsize=7, ncol=len(names) + 1, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.2))
     fig.tight_layout()
     return fig
 
