@@ -2,7 +2,7 @@
 (exercise ex07-signals, Part 3):
 
     frame k = x[k*hop : k*hop + frame_length],  F = 1 + (n - frame_length) // hop
-    S[k] = log(|rfft(frame k * hann)|**2 + 1e-10)      (F, frame_length // 2 + 1)
+    S[k] = log(abs(rfft(frame k * hann))**2 + 1e-10)    (F, frame_length // 2 + 1)
 """
 
 from __future__ import annotations
