@@ -38,6 +38,9 @@ from .layers.pytorch import (
 )
 from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
+from .tasks.audio import log_spectrogram
+from .tasks.forecast import forecaster_backward, forecaster_forward
+from .tasks.series import split_windows
 from .training.clipping import clip_grad_norm, clip_grad_value
 from .training.gradcheck import check_gradients, numerical_gradient, rel_error
 from .training.loop import fit
@@ -94,6 +97,10 @@ __all__ = [
     "BASELINE_MSE",
     "adding_problem_batch",
     "train_adding",
+    "split_windows",
+    "forecaster_forward",
+    "forecaster_backward",
+    "log_spectrogram",
 ]
 
 __version__ = "0.1.0"

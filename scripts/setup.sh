@@ -36,6 +36,27 @@ if ! "$VENV/bin/python" -c "import importlib.metadata as m; assert (m.version('i
   fi
 fi
 
+# Debian packages for the speech section of chapter 6: espeak-ng synthesises the training
+# digits, asterisk-core-sounds-en-wav holds a real voice's digits for testing. Installed
+# with apt-get when missing and running as root; otherwise the speech page says what to
+# install and claims nothing.
+debian_missing=""
+command -v espeak-ng >/dev/null 2>&1 || debian_missing="$debian_missing espeak-ng"
+[ -f /usr/share/asterisk/sounds/en_US_f_Allison/digits/0.wav ] || debian_missing="$debian_missing asterisk-core-sounds-en-wav"
+if [ -n "$debian_missing" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian packages for the speech section:$debian_missing"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $debian_missing >/dev/null 2>&1 \
+           || { apt-get update -q >/dev/null 2>&1 \
+                && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $debian_missing >/dev/null 2>&1; }; }; then
+      echo "setup: could not install$debian_missing; the speech page will say what is missing" >&2
+    fi
+  else
+    echo "setup: the speech section needs the Debian packages$debian_missing" \
+         "(sudo apt-get install$debian_missing); without them its page runs and claims nothing" >&2
+  fi
+fi
+
 # One stamp per set of extras; an install with torch also serves a request without it.
 hash="$(sha256sum pyproject.toml | cut -c1-16)"
 stamp="$VENV/.rnn-course-installed-$extras"
@@ -47,7 +68,7 @@ done
 
 echo "setup: installing rnn-course[$extras] into $VENV (pinned versions from pyproject.toml; about a minute)"
 echo "setup: the package and numpy, matplotlib, ipywidgets, tqdm; Jupyter ([lab]), Jupyter Book ([book]),"
-echo "setup: nbgrader ([grading]), the names and Babel data ([data]), pytest and nbval ([test])$torch_note"
+echo "setup: nbgrader ([grading]), the data sets ([data]: names, Babel, vega_datasets, statsmodels, music21), pytest and nbval ([test])$torch_note"
 if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -e ".[$extras]"; then
   echo "setup: pip install failed (its output is above)" >&2
   exit 1

@@ -125,7 +125,7 @@ def built_html(tmp_path_factory) -> Path:
     env = dict(os.environ, BOOK_OUT=str(out))
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "build-book.sh")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400,  # a guard against hangs
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"book build failed (exit {proc.returncode}):\n{log[-6000:]}"

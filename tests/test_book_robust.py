@@ -99,3 +99,33 @@ def test_pages_comparing_with_torch_claim_nothing_without_it(page, execute_noteb
 
 def test_some_pages_compare_with_torch():
     assert len(TORCH_PAGES) >= 2, TORCH_PAGES
+
+
+SPEECH_PAGES = [p for p in PAGES if "missing_debian_packages()" in p.read_text(encoding="utf-8")]
+NO_DEBIAN = ("import os\nos.environ['RNN_COURSE_ESPEAK_NG'] = '/nonexistent/espeak-ng'\n"
+             "os.environ['RNN_COURSE_ASTERISK_DIGITS'] = '/nonexistent'\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", SPEECH_PAGES, ids=[p.relative_to(ROOT).as_posix() for p in SPEECH_PAGES])
+def test_speech_pages_claim_nothing_without_the_debian_packages(page, execute_notebook):
+    """Built without espeak-ng and the asterisk recordings, a speech page runs, names the
+    Debian packages to install, and shows no result (no accuracy, no figure, no player)."""
+    nb = jupytext.read(page)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(NO_DEBIAN))
+    execute_notebook(nb, page.parent, timeout=300)
+    shown = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            shown.append(out.get("text", "") + data.get("text/markdown", "")
+                         + data.get("text/plain", "") + data.get("text/html", ""))
+    shown = "\n".join(shown)
+    assert "apt-get install espeak-ng asterisk-core-sounds-en-wav" in shown
+    assert "claims nothing" in shown
+    for result in ("held-out", "Allison", "<audio", "glue:figure", "%"):
+        assert result not in shown, f"{page.name} shows {result!r} without its data"
+
+
+def test_the_speech_page_is_tested_without_its_packages():
+    assert SPEECH_PAGES, "no page calls missing_debian_packages()"

@@ -4,6 +4,8 @@
 - :mod:`~rnn_course.book.bptt`: chapter 2, backpropagation through time;
 - :mod:`~rnn_course.book.gradients`: chapter 3, vanishing and exploding gradients;
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
+- :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
+  offline audio player);
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
   curves, training-curve panels, the frame of every widget).
 

@@ -8,7 +8,8 @@ One module (or subpackage) per exercise: :mod:`~rnn_course.checks.rnn` and
 :mod:`~rnn_course.checks.output` (ex01), :mod:`~rnn_course.checks.bptt`,
 :mod:`~rnn_course.checks.loss` and :mod:`~rnn_course.checks.numgrad` (ex02),
 :mod:`~rnn_course.checks.gradients` (ex03), :mod:`~rnn_course.checks.lstm` (ex04),
-:mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06). What they share is in ``_core`` (calling the
+:mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06),
+:mod:`~rnn_course.checks.signals` (ex07). What they share is in ``_core`` (calling the
 learner's function, catching delegation and mutated inputs, the messages) and ``_inputs``
 (sizes and random parameters). The checks use the reference implementations in
 :mod:`rnn_course.layers` and :mod:`rnn_course.training`; those never know about the checks.
@@ -31,6 +32,8 @@ from .numgrad import check_numerical_gradient
 from .output import check_rnn_forward_learned_h0, check_rnn_output
 from .rnn import check_rnn_cell_forward_shapes, check_rnn_cell_forward_values
 from .rnn import check_rnn_forward_shapes, check_rnn_forward_values
+from .signals import check_forecaster_backward, check_forecaster_forward, check_log_spectrogram
+from .signals import check_split_windows
 
 __all__ = [
     "FeedbackError",
@@ -39,6 +42,10 @@ __all__ = [
     "check_clip_grad_norm",
     "check_clip_grad_norm_edge_cases",
     "check_clip_grad_value",
+    "check_forecaster_backward",
+    "check_forecaster_forward",
+    "check_log_spectrogram",
+    "check_split_windows",
     "check_gradient_norms_shapes",
     "check_gradient_norms_values",
     "check_gru_backward",

@@ -1,0 +1,166 @@
+"""Feedback checks for ex07-signals: right answers pass (visible and hidden), and each typical
+mistake gets a message that names it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import rnn_course
+from rnn_course.checks import (FeedbackError, check_forecaster_backward, check_forecaster_forward,
+                               check_log_spectrogram, check_split_windows)
+
+# ----------------------------------------------------------------------------- Part 1
+
+
+def windows(series, lookback, horizon, split, mistake=""):
+    n = len(series) - lookback - horizon + (0 if mistake == "drop_last" else 1)
+    shift = -1 if mistake == "overlap" else 0
+    X = np.array([series[i:i + lookback] for i in range(n)])
+    Y = np.array([series[i + lookback + shift:i + lookback + horizon + shift] for i in range(n)])
+    first = np.arange(n) + lookback
+    last = first + horizon - 1
+    train = (first < split) if mistake == "leak" else (last < split)
+    test = (last >= split) if mistake == "test_early" else (first >= split)
+    return X[train], Y[train], X[test], Y[test]
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_windows_right(hidden, capsys):
+    check_split_windows(windows, hidden=hidden)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ("leak", "leakage"),
+    ("test_early", "test windows start their targets at or after the split"),
+    ("overlap", "do not start right after the inputs"),
+    ("drop_last", "one window is missing"),
+])
+def test_windows_mistakes(mistake, message):
+    with pytest.raises(FeedbackError, match=message):
+        check_split_windows(lambda *a: windows(*a, mistake=mistake))
+
+
+def test_windows_wrong_return():
+    with pytest.raises(FeedbackError, match="four arrays"):
+        check_split_windows(lambda *a: windows(*a)[:2])
+    with pytest.raises(FeedbackError, match="one row per window"):
+        check_split_windows(lambda *a: tuple(w.T for w in windows(*a)))
+
+
+def test_windows_delegation():
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_split_windows(lambda s, L, h, split: rnn_course.split_windows(s, L, h, split))
+
+# ----------------------------------------------------------------------------- Part 2
+
+
+def forward(X, p, mistake=""):
+    h = np.zeros((X.shape[1], p["W_h"].shape[0]))
+    hs = []
+    for x in X:
+        W_h = 0 * p["W_h"] if mistake == "no_recurrence" else p["W_h"]
+        h = np.tanh(h @ W_h.T + x @ p["W_x"].T + (0 if mistake == "no_b_h" else p["b_h"]))
+        hs.append(h)
+    hs = np.array(hs)
+    last = {"first": hs[0], "mean": hs.mean(axis=0)}.get(mistake, hs[-1])
+    y = last @ p["W_y"].T + (0 if mistake == "no_b_y" else p["b_y"])
+    if mistake == "every_step":
+        y = hs @ p["W_y"].T + p["b_y"]
+    return y, {"X": X, "hs": hs, "p": p}
+
+
+def backward(dy, cache, mistake=""):
+    X, hs, p = cache["X"], cache["hs"], cache["p"]
+    g = {k: np.zeros_like(v) for k, v in p.items()}
+    g["W_y"] = dy.T @ hs[-1] if mistake != "W_y_T" else (dy.T @ hs[-1]).T
+    g["b_y"] = dy.sum(axis=0) if mistake != "b_y_mean" else dy.mean(axis=0)
+    dh = np.zeros_like(hs[0])
+    for t in reversed(range(len(X))):
+        if t == len(X) - 1 or mistake == "every_step":
+            dh = dh + dy @ p["W_y"]
+        da = dh if mistake == "no_tanh" else dh * (1 - hs[t] ** 2)
+        prev = hs[t - 1] if t else np.zeros_like(hs[0])
+        g["W_x"] += da.T @ X[t]
+        g["W_h"] += da.T @ prev
+        g["b_h"] += da.sum(axis=0)
+        dh = da @ p["W_h"]
+        if mistake == "last_only":
+            break
+    return g
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_forecaster_right(hidden, capsys):
+    check_forecaster_forward(forward, hidden=hidden)
+    check_forecaster_backward(forward, backward, hidden=hidden)
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ("first", "first state"),
+    ("mean", "mean of the states"),
+    ("no_b_y", "b_y is missing"),
+    ("no_b_h", "b_h is missing"),
+    ("no_recurrence", "not carried from step to step"),
+    ("every_step", "an output at every step"),
+])
+def test_forecaster_forward_mistakes(mistake, message):
+    with pytest.raises(FeedbackError, match=message):
+        check_forecaster_forward(lambda X, p: forward(X, p, mistake))
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ("every_step", "enters at every step"),
+    ("no_tanh", "derivative of tanh"),
+    ("last_only", "stops at the last step"),
+    ("b_y_mean", "summed over the batch"),
+    ("W_y_T", r"grads\[\"W_y\"\] of shape"),
+])
+def test_forecaster_backward_mistakes(mistake, message):
+    with pytest.raises(FeedbackError, match=message):
+        check_forecaster_backward(forward, lambda dy, c: backward(dy, c, mistake))
+
+
+def test_forecaster_delegation():
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_forecaster_forward(lambda X, p: rnn_course.forecaster_forward(X, p))
+
+# ----------------------------------------------------------------------------- Part 3
+
+
+def spectrogram(x, L, hop, mistake=""):
+    count = 1 + (len(x) - L) // hop - (1 if mistake == "frames" else 0)
+    frames = np.stack([x[k * hop:k * hop + L] for k in range(count)])
+    window = {"no_window": np.ones(L), "hamming": np.hamming(L)}.get(mistake, np.hanning(L))
+    spectrum = (np.fft.fft if mistake == "fft" else np.fft.rfft)(frames * window)
+    power = np.abs(spectrum) ** (1 if mistake == "magnitude" else 2)
+    log = np.log10 if mistake == "log10" else np.log
+    return log(power + (0 if mistake == "no_eps" else 1e-10))
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_spectrogram_right(hidden, capsys):
+    check_log_spectrogram(spectrogram, hidden=hidden)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake,message", [
+    ("frames", "frames for"),
+    ("no_window", "Hann window"),
+    ("hamming", "Hamming"),
+    ("fft", "rfft"),
+    ("magnitude", "magnitude"),
+    ("log10", "log10"),
+    ("no_eps", "silent signal"),
+])
+def test_spectrogram_mistakes(mistake, message):
+    with np.errstate(divide="ignore"):
+        with pytest.raises(FeedbackError, match=message):
+            check_log_spectrogram(lambda x, L, hop: spectrogram(x, L, hop, mistake))
+
+
+def test_spectrogram_delegation():
+    with pytest.raises(FeedbackError, match="reference implementation"):
+        check_log_spectrogram(lambda x, L, hop: rnn_course.log_spectrogram(x, L, hop))
