@@ -48,6 +48,7 @@ ANSWERS = [
              "def chatty():\n    print('z' * 100_000)\n    return 1\n"
              "def fails():\n    raise KeyError('k')\n"
              "def unimplemented():\n    raise NotImplementedError()\n"
+             "def draw(rng, n):\n    return rng.integers(0, 10, size=n), rng\n"
              "def whoami():\n    import sys\n    return [os.getuid(), sys.path, os.getcwd()]\n"),
 ]
 
@@ -84,6 +85,21 @@ def test_opaque_values_and_callbacks(box):
     assert isinstance(cache, Opaque) and text == "text"
     assert call(box, "use_cache", cache) == 42
     assert call(box, "twice", lambda v: float(np.sum(v)), np.ones(3)) == 9.0
+
+
+def test_random_generators_cross_and_advance_as_in_jupyter(box):
+    """A Generator passed to the learner's code draws the same numbers, and the grader's
+    own generator has advanced by those draws afterwards (ex06's sampling passes rng)."""
+    for kind in ("PCG64", "MT19937", "Philox", "SFC64", "PCG64DXSM"):
+        mine = np.random.Generator(getattr(np.random, kind)(7))
+        twin = np.random.Generator(getattr(np.random, kind)(7))
+        ids, same = call(box, "draw", mine, 5)
+        assert same is mine and np.array_equal(ids, twin.integers(0, 10, size=5)), kind
+        assert mine.random() == twin.random(), kind  # the grader's generator advanced
+    with pytest.raises(wire.WireError, match="random generator"):
+        wire.Decoder([]).decode({"$rng": ["os.system", {"$dict": []}]})
+    with pytest.raises(wire.WireError, match="random generator"):
+        wire.Decoder([]).decode({"$rng": ["PCG64", {"$dict": []}]})
 
 
 def test_the_sandbox_sees_no_course_no_network_no_reference(box):

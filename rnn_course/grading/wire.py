@@ -3,7 +3,8 @@
 Book: the instructor guide (what the sandbox protects).
 
 Nothing here unpickles: arrays travel as ``.npy`` bytes read with ``allow_pickle=False``,
-containers and scalars as tagged JSON, and anything else (an object the learner's
+containers and scalars as tagged JSON, a NumPy random generator as its bit
+generator's name (one of :data:`BIT_GENERATORS`) and state, and anything else (an object the learner's
 function returned, such as a cache only their own backward reads) stays in the sandbox
 behind an opaque handle. This module runs on both sides, so it needs only the standard
 library and NumPy (the sandbox has nothing else).
@@ -28,6 +29,8 @@ import numpy as np
 MAX_HEADER = 32 * 2**20
 MAX_BLOBS = 256 * 2**20
 MAX_DEPTH = 200
+#: The NumPy bit generators a ``numpy.random.Generator`` sent either way may use.
+BIT_GENERATORS = {name: name for name in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")}
 
 
 class WireError(Exception):
@@ -165,6 +168,10 @@ class Encoder:
         if type(value) is dict:
             items = [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]
             return self._node(value, {"$dict": items}) if fresh else {"$dict": items}
+        if type(value) is np.random.Generator:  # sent as its bit generator's name and state
+            bits = value.bit_generator
+            tagged = {"$rng": [type(bits).__name__, self.encode(bits.state, depth + 1)]}
+            return self._node(value, tagged) if fresh else tagged
         if isinstance(value, (int, float)) and type(value) not in (int, float):  # an int or float subclass
             return self.encode(int(value) if isinstance(value, int) else float(value), depth)
         return self._fallback(value)
@@ -246,9 +253,22 @@ class Decoder:
                 except TypeError as exc:  # an unhashable key
                     raise WireError(f"bad dict key: {exc}") from None
             return out_d
+        if tag == "$rng":
+            rng = np.random.Generator(self._bit_generator(value, depth))
+            return self._numbered(value, rng)
         if tag in self.special:
             return self.special[tag](value)
         raise WireError(f"unknown tag {tag!r}")
+
+    def _bit_generator(self, value: dict, depth: int):
+        """A NumPy bit generator of an allowed kind in the state the other side sent."""
+        try:
+            name, state = value["$rng"]
+            bits = getattr(np.random, BIT_GENERATORS[name])()
+            bits.state = self.decode(state, depth + 1)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise WireError(f"a malformed random generator: {exc}") from None
+        return bits
 
     @staticmethod
     def _items(value: dict, tag: str) -> list:
@@ -276,6 +296,11 @@ class Decoder:
             if isinstance(got, np.ndarray) and got.shape == orig.shape and orig.flags.writeable:
                 if not np.array_equal(got, orig, equal_nan=got.dtype.kind in "fc"):
                     np.copyto(orig, got, casting="unsafe")
+            return orig
+        if isinstance(orig, np.random.Generator) and isinstance(new, dict) and "$rng" in new:
+            state = self._bit_generator(new, depth).state  # the draws the learner's code made
+            if state["bit_generator"] == type(orig.bit_generator).__name__:
+                orig.bit_generator.state = state
             return orig
         if isinstance(orig, dict) and isinstance(new, dict) and "$dict" in new:
             items = {}
