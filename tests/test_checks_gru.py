@@ -28,6 +28,10 @@ def cell(x, h, p, m=""):
     for g in "zrh":
         if m == f"swap_{g}":
             W[g], U[g] = U[g], W[g]
+        if m == f"transpose_U_{g}":
+            U[g] = U[g].T
+        if m == f"transpose_W_{g}":
+            W[g] = W[g].T
     act = np.tanh if m == "gate_tanh" else sig
     z = act(h @ W["z"].T + x @ U["z"].T + b["z"])
     r = act(h @ W["r"].T + x @ U["r"].T + b["r"])
@@ -159,6 +163,8 @@ FORWARD_MISTAKES = {
     "W_h and U_h are swapped": "swap_h",
     "W_z and U_z are swapped": "swap_z",
     "W_r and U_r are swapped": "swap_r",
+    r"U_z is applied transposed\.\nU_z multiplies x_t from the right as x_t @ U_z\.T": "transpose_U_z",
+    r"W_h is applied transposed": "transpose_W_h",
     "bias b_z of the update gate is missing": "no_b_z",
     "bias b_r of the reset gate is missing": "no_b_r",
     "bias b_h of the candidate is missing": "no_b_h",

@@ -161,15 +161,19 @@ def builds_on(name: str, used: Uses | None, hidden: bool):
     try:
         yield
     except FeedbackError as exc:
-        if used is None or (used.code is not None and not used.called):
-            raise
-        problem = _first_problem(used, hidden)
-        if problem is None:
-            raise
-        raise FeedbackError(
-            f"{name}: your {used.name} is wrong; fix Part {used.part} first.\n"
-            f"{name} calls it, and its check says:\n{problem}"
-        ) from (problem.__cause__ or exc.__cause__)
+        failure = exc
+    else:
+        return
+    # Outside the except clause, so that the learner's errors met below carry no context.
+    if used is None or (used.code is not None and not used.called):
+        raise failure
+    problem = _first_problem(used, hidden)
+    if problem is None:
+        raise failure
+    raise FeedbackError(
+        f"{name}: your {used.name} is wrong; fix Part {used.part} first.\n"
+        f"{name} calls it, and its check says:\n{problem}"
+    ) from problem.__cause__
 
 
 def _first_problem(used: Uses, hidden: bool) -> FeedbackError | None:

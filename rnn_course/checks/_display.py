@@ -3,8 +3,8 @@
 IPython always prints the frame an exception was raised in, so a :class:`FeedbackError`
 would show the checks' source lines. :func:`install` (run when :mod:`rnn_course.checks` is
 imported inside IPython) gives IPython a handler for :class:`FeedbackError` that leaves out
-every frame of the checks: what remains is the test cell's line, and, when the learner's
-function raised, that function's own lines. The message's first line is kept as it is and
+every frame of the checks (and of Python's and the installed packages' code): what remains
+is the test cell's line, and, when the learner's function raised, that function's own lines. The message's first line is kept as it is and
 the lines after it are wrapped at :data:`WIDTH` columns. Under ``%xmode Minimal`` (how
 nbgrader runs notebooks, see ``nbgrader_config.py``) only the message is printed.
 
@@ -14,6 +14,7 @@ This is display only: the checks keep no state in the kernel.
 from __future__ import annotations
 
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 from types import TracebackType
@@ -34,9 +35,16 @@ def layout(message: str) -> str:
     return "\n".join(lines)
 
 
+#: Where Python's own modules and the installed packages live: not the learner's lines.
+_LIBRARIES = tuple(str(Path(sysconfig.get_paths()[k]).resolve()) for k in ("stdlib", "platstdlib", "purelib", "platlib"))
+
+
 def _hidden(frame) -> bool:
-    filename = str(Path(frame.f_code.co_filename).resolve()) if frame.f_code.co_filename[:1] != "<" else ""
-    return bool(frame.f_locals.get("__tracebackhide__")) or filename.startswith(_CHECKS)
+    """A frame of the checks, of the standard library or of an installed package."""
+    name = frame.f_code.co_filename
+    filename = str(Path(name).resolve()) if name[:1] != "<" else ""
+    return (bool(frame.f_locals.get("__tracebackhide__")) or filename.startswith(_CHECKS)
+            or (bool(filename) and filename.startswith(_LIBRARIES)))
 
 
 def _trim(tb: TracebackType | None, *, skip_ipython: bool) -> TracebackType | None:
@@ -58,8 +66,9 @@ def _show(shell, etype, value, tb, tb_offset=None):
     """IPython's custom exception handler for :class:`FeedbackError`."""
     shown = FeedbackError(layout(str(value)))
     cause = value.__cause__
-    if cause is not None:
+    if cause is not None:  # the learner's own error: its lines, without what it happened during
         cause.__traceback__ = _trim(cause.__traceback__, skip_ipython=False)
+        cause.__suppress_context__ = True
         shown.__cause__ = cause
     shown.__suppress_context__ = True
     if shell.InteractiveTB.mode == "Minimal":

@@ -149,7 +149,7 @@ def _diagnose_value(got: dict, grads: dict, c: float) -> None:
     for variant, message in variants:
         if _close(got[k], variant):
             head, detail = message.split("\n", 1)
-            raise FeedbackError(f'{VALUE}: {head}\nIn clipped["{k}"]: {detail}')
+            raise FeedbackError(f'{VALUE}: {head}\nIn clipped["{k}"], {detail[0].lower()}{detail[1:]}')
     raise FeedbackError(
         f'{VALUE}: clipped["{k}"] is wrong.\nIt is off by up to {max_diff(got[k], want[k]):.3g}: every '
         f"entry must be clipped into [-clip_value, clip_value], that is np.clip(g, -c, c)."

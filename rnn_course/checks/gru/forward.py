@@ -56,6 +56,10 @@ FORWARD_MISTAKES = {
     "swap_h": ("W_h and U_h are swapped in the candidate", "W_h multiplies r_t ⊙ h_{t-1}, U_h multiplies x_t."),
     "swap_z": ("W_z and U_z are swapped in the update gate", "W_z multiplies h_{t-1}, U_z multiplies x_t."),
     "swap_r": ("W_r and U_r are swapped in the reset gate", "W_r multiplies h_{t-1}, U_r multiplies x_t."),
+    **{f"transpose_{w}": (f"{w} is applied transposed",
+                          f"{w} multiplies {v} from the right as {v} @ {w}.T, not {v} @ {w}.")
+       for w, v in (("W_z", "h_prev"), ("W_r", "h_prev"), ("W_h", "(r_t * h_prev)"),
+                    ("U_z", "x_t"), ("U_r", "x_t"), ("U_h", "x_t"))},
     "transpose": ("the W matrices are applied transposed", "W h_{t-1} is h_prev @ W.T."),
     "no_b_z": ("the bias b_z of the update gate is missing", "z_t = σ(W_z h_{t-1} + U_z x_t + b_z)."),
     "no_b_r": ("the bias b_r of the reset gate is missing", "r_t = σ(W_r h_{t-1} + U_r x_t + b_r)."),
@@ -77,15 +81,17 @@ def _variant(x, h, p, m: str = ""):
     """The GRU cell with the mistake ``m`` (a key of FORWARD_MISTAKES), or right."""
     __tracebackhide__ = True
     square = x.shape[-1] == h.shape[-1]
-    if not square and (m.startswith("swap_") and m != "swap_zr" or m == "transpose"):
+    if not square and (m.startswith("swap_") and m != "swap_zr" or m.startswith("transpose")):
         return None
 
     def weights(g):
         W, U = p[f"W_{g}"], p[f"U_{g}"]
         if m == f"swap_{g}":
             W, U = U, W
-        if m == "transpose":
+        if m in ("transpose", f"transpose_W_{g}"):
             W = W.T
+        if m == f"transpose_U_{g}":
+            U = U.T
         return W, U, (0.0 if m == f"no_b_{g}" else p[f"b_{g}"])
 
     act = np.tanh if m == "gate_tanh" else sigmoid
