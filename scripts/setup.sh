@@ -38,7 +38,7 @@ echo "setup: the package and numpy, matplotlib, ipywidgets, tqdm; Jupyter ([lab]
 echo "setup: nbgrader ([grading]), the names data set ([data]), pytest and nbval ([test])$torch_note"
 echo "setup: pip lists each package as it collects it, then installs them all at once"
 echo "setup: ('Installing collected packages ...', the longest step, which prints nothing until it ends)."
-echo "setup: This takes from one to several minutes (three on a busy 2-core machine with a local index)."
+echo "setup: This takes a few minutes (two on a shared 2-core machine, three when it is busy)."
 start=$SECONDS
 if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -e ".[$extras]"; then
   echo "setup: pip install failed (its output is above)" >&2
