@@ -19,7 +19,7 @@ TIME = ("The maths counts steps from 1 ($h_0$ is the initial state, inputs $x_1,
 #: Indexing a sequence along time (anything but its last element, `[-1]`).
 INDEXES_TIME = re.compile(r"\b(?:X|hs|cs|dhs|dX)\[(?!-1\])")
 #: The old, contradictory wording: code index t read as the maths' step t.
-CONTRADICTIONS = re.compile(r"`(?:X|hs)\[t\]`\s+is\s+\$?`?[xh]_t|t = 0, 1, \\dots, T-1")
+CONTRADICTIONS = re.compile(r"`(?:X|hs|cs|dhs|dX)\[t\]`|t = 0, 1, \\dots, T-1")
 
 
 def flat(text: str) -> str:
@@ -28,7 +28,7 @@ def flat(text: str) -> str:
 
 def texts():
     for page in sorted((ROOT / "book").rglob("*.md")):
-        if "_offline" not in page.parts and page.name != "api.md":
+        if "_offline" not in page.parts:
             yield page, page.read_text(encoding="utf-8")
     for notebook in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(notebook, as_version=4)

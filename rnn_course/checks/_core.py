@@ -35,7 +35,7 @@ class FeedbackError(AssertionError):
     """A learner's function gave a wrong answer; the message says what is wrong.
 
     The first line of the message is a verdict complete on its own, at most
-    :data:`HEADLINE` characters long; the lines after it (if any) explain and suggest.
+    ``HEADLINE`` (68) characters long; the lines after it (if any) explain and suggest.
     """
 
     @property
