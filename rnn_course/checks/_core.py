@@ -79,7 +79,8 @@ def _crash(name: str, exc: Exception, args: Mapping, hint: str, used: Uses | Non
     kind, text = type(exc).__name__, str(exc).strip()
     head = f"{name} raised {kind}"
     if hint and isinstance(exc, ValueError):
-        headline, detail = fit(f"{head}: a matrix product did not fit.", f"{head}."), f"{kind}: {text}\n"
+        what = "a matrix product did not fit" if ("matmul" in text or "aligned" in text) else "shapes did not fit"
+        headline, detail = fit(f"{head}: {what}.", f"{head}."), f"{kind}: {text}\n"
     elif len(head) + 2 + len(text) <= HEADLINE and "\n" not in text:
         headline, detail = f"{head}: {text}", ""
     else:
