@@ -228,6 +228,36 @@ def test_a_sequence_that_does_not_use_the_wrong_cell_is_judged_on_its_own():
         check_rnn_forward_values(lambda X, h0, p: inline(X, 0 * h0, p), cell=no_bias_cell)
 
 
+class Unwatchable:
+    """Like the grader's proxies for the learner's functions: callable, but with no code to watch."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args):
+        return self.fn(*args)
+
+
+def test_an_unwatchable_cell_is_checked_when_the_sequence_fails():
+    with pytest.raises(FeedbackError, match="fix Part 1 first"):
+        check_rnn_forward_values(_off_by_one, cell=Unwatchable(no_bias_cell))
+    with pytest.raises(FeedbackError, match="^rnn_forward: off by one step"):
+        check_rnn_forward_values(_off_by_one, cell=Unwatchable(cell))
+
+
+def test_running_out_of_time_is_not_blamed_on_the_cell():
+    def stuck(X, h0, p):
+        raise TimeoutError("did not finish within 2 s: is there a loop that never ends?")
+
+    def cell_out_of_time(x, h, p):
+        raise TimeoutError("was not run: this part used up its time budget of 2 s")
+
+    with pytest.raises(FeedbackError, match=r"^rnn_forward raised TimeoutError"):
+        check_rnn_forward_values(stuck, cell=Unwatchable(no_bias_cell))
+    with pytest.raises(FeedbackError, match=r"^rnn_forward: off by one step"):
+        check_rnn_forward_values(_off_by_one, cell=Unwatchable(cell_out_of_time))
+
+
 def test_a_right_cell_leaves_the_sequence_message_alone():
     with pytest.raises(FeedbackError, match="off by one step"):
         check_rnn_forward_values(_off_by_one, cell=cell)

@@ -155,8 +155,9 @@ def builds_on(name: str, used: Uses | None, hidden: bool):
     """Blame the learner's function that ``name`` builds on, when that one is wrong.
 
     A :class:`FeedbackError` raised in the block, after a call that ran ``used.fn`` (or
-    when it cannot be watched), leads to running ``used.checks`` on ``used.fn`` quietly;
-    if one fails, the learner is told to fix that part first, with its message.
+    when it cannot be watched, as when grading runs it in a sandbox), leads to running
+    ``used.checks`` on ``used.fn`` quietly; if one fails, the learner is told to fix that
+    part first, with its message. Running out of time blames neither.
     """
     __tracebackhide__ = True
     try:
@@ -166,15 +167,21 @@ def builds_on(name: str, used: Uses | None, hidden: bool):
     else:
         return
     # Outside the except clause, so that the learner's errors met below carry no context.
-    if used is None or (used.code is not None and not used.called):
+    if used is None or (used.code is not None and not used.called) or _out_of_time(failure.__cause__):
         raise failure
     problem = _first_problem(used, hidden)
-    if problem is None:
+    if problem is None or _out_of_time(problem.__cause__):
         raise failure
     raise FeedbackError(
         f"{name}: your {used.name} is wrong; fix Part {used.part} first.\n"
         f"{name} calls it, and its check says:\n{problem}"
     ) from problem.__cause__
+
+
+def _out_of_time(exc: BaseException | None) -> bool:
+    """A time limit or a stopped process (while grading, see rnn_course.grading): it says
+    nothing about which of the learner's functions is wrong."""
+    return isinstance(exc, TimeoutError) or type(exc).__name__ == "SandboxCrash"
 
 
 def _first_problem(used: Uses, hidden: bool) -> FeedbackError | None:
