@@ -37,6 +37,7 @@ from .layers.pytorch import (
     lstm_params_to_torch,
 )
 from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from .layers.unroll import unroll
 from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
 from .tasks.audio import log_spectrogram
 from .tasks.forecast import forecaster_backward, forecaster_forward
@@ -77,6 +78,7 @@ __all__ = [
     "lstm_params_from_torch",
     "gru_params_to_torch",
     "gru_params_from_torch",
+    "unroll",
     # training
     "mse_loss",
     "softmax_cross_entropy",

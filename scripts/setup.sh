@@ -66,12 +66,17 @@ for done_stamp in "$stamp" "$VENV/.rnn-course-installed-all,torch"; do
   fi
 done
 
-echo "setup: installing rnn-course[$extras] into $VENV (pinned versions from pyproject.toml; about a minute)"
+echo "setup: installing rnn-course[$extras] into $VENV, at the versions pinned in pyproject.toml:"
 echo "setup: the package and numpy, matplotlib, ipywidgets, tqdm; Jupyter ([lab]), Jupyter Book ([book]),"
 echo "setup: nbgrader ([grading]), the data sets ([data]: names, Babel, vega_datasets, statsmodels, music21), pytest and nbval ([test])$torch_note"
+echo "setup: pip lists each package as it collects it, then installs them all at once"
+echo "setup: ('Installing collected packages ...', the longest step, which prints nothing until it ends)."
+echo "setup: This takes a few minutes (two on a shared 2-core machine, three when it is busy)."
+start=$SECONDS
 if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar on -e ".[$extras]"; then
   echo "setup: pip install failed (its output is above)" >&2
   exit 1
 fi
 echo "$hash" > "$stamp"
-echo "setup: done; run Python, Jupyter and pytest from $VENV/bin"
+echo "setup: done in $((SECONDS - start)) s; run Python, Jupyter and pytest from $VENV/bin"
+echo "setup: learners: bash scripts/lab.sh ex01-recurrence"

@@ -1,5 +1,6 @@
 """Fixtures shared by the notebook tests (test_book.py, test_exercises.py, test_grading.py),
-and the marking of nbval's notebook items (the solution notebooks) as slow."""
+the marking of nbval's notebook items (the solution notebooks) as slow, and, for the tests
+of the feedback checks, a look at the first line of every message they make."""
 
 from __future__ import annotations
 
@@ -44,6 +45,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if type(item).__module__.startswith("nbval"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def feedback_headlines(request, monkeypatch):
+    """In the tests of the checks (test_checks*.py), every FeedbackError made, whether it reaches
+    the test or not, starts with a line complete on its own and short enough for
+    ``nbgrader validate``, which cuts the lines it prints at 87 characters."""
+    if not request.module.__name__.startswith("test_checks"):
+        yield
+        return
+    from rnn_course.checks import FeedbackError
+    from rnn_course.checks._core import HEADLINE
+
+    made: list[str] = []
+    original = FeedbackError.__init__
+
+    def recording(self, *args):
+        made.append(str(args[0]) if args else "")
+        original(self, *args)
+
+    monkeypatch.setattr(FeedbackError, "__init__", recording)
+    yield
+    for message in made:
+        headline = message.split("\n", 1)[0]
+        assert len(headline) <= HEADLINE, f"first line longer than {HEADLINE} characters: {headline!r}"
+        assert not headline.rstrip().endswith((":", ",", ";", "(", "-")), f"first line cut short: {headline!r}"
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ for it, each worked out from the exercise's points:
 |------|-------------------------------------------|-------------|
 | 1    | cell shapes (1), cell values (2)          |             |
 | 2    | forward shapes (1), forward values (2)    | part 1      |
+
+The shape tests check the cache too (a dict for the cell, the list of cell caches for the
+sequence), so answers returning zeros with an empty cache earn nothing.
 | 3    | output (2)                                |             |
 | 4    | learned h0 (2)                            | part 2      |
 """
@@ -155,7 +158,7 @@ def build(course) -> dict:
     add("correct_reformatted", with_answers(release, {k: "# my answer\n\n" + v.replace("    ", "    ") + "\n# done\n"
                                                       for k, v in sol.items()}), 10)
     add("untouched", release, 0)
-    add("zeros", zeros, 2)
+    add("zeros", zeros, 0)
     add("bug_no_max", with_answers(release, sol, rnn_output=sol["rnn_output"].replace(
         "scores = scores - scores.max(axis=-1, keepdims=True)\n", "")), 8)
     add("bug_h0_zeros", with_answers(release, sol, rnn_forward_learned_h0=sol["rnn_forward_learned_h0"].replace(
@@ -175,8 +178,8 @@ def build(course) -> dict:
     add("delegate_module", every(release, lambda n, a: "import importlib, sys\n"
                                  "m = importlib.import_module('rnn_course.layers.rnn')\n"
                                  f"return getattr(m, {n!r}, sys.modules['rnn_course'].__dict__.get({n!r}))({a})"), 0)
-    add("patch_numpy", with_answers(release, {**ZEROS, "rnn_cell_forward": PATCH_NUMPY + ZEROS["rnn_cell_forward"]}), 2)
-    add("patch_builtins", with_answers(release, {**ZEROS, "rnn_cell_forward": PATCH_BUILTINS + ZEROS["rnn_cell_forward"]}), 2)
+    add("patch_numpy", with_answers(release, {**ZEROS, "rnn_cell_forward": PATCH_NUMPY + ZEROS["rnn_cell_forward"]}), 0)
+    add("patch_builtins", with_answers(release, {**ZEROS, "rnn_cell_forward": PATCH_BUILTINS + ZEROS["rnn_cell_forward"]}), 0)
     seed = ("np.random.seed(0)\n_rng = np.random.default_rng\n"
             "np.random.default_rng = lambda seed=None: _rng(9)\n")
     add("hardcode", with_answers(release, {}, rnn_output=memo, **stubs(release, "rnn_cell_forward", "rnn_forward",

@@ -20,12 +20,12 @@ from rnn_course.checks.gradients import (
 
 def norms(dh_last, cache, *, deriv="h_t", transpose=False, order="time", shift=False, square=False,
           axis=-1, record_da=False, extra_h0=False):
-    hs, h0, W_h = cache["hs"], cache["h0"], cache["W_h"]
-    W = W_h.T if transpose else W_h
+    """The norms through time over the list of cell caches, as ex03 asks (or with a mistake)."""
     out, dh = [], dh_last
-    for t in reversed(range(len(hs))):
-        h_prev = h0 if t == 0 else hs[t - 1]
-        factor = {"h_t": 1 - hs[t] ** 2, "none": 1.0, "h_prev": 1 - h_prev**2}[deriv]
+    for k in reversed(range(len(cache))):
+        step = cache[k]
+        W = step["W_h"].T if transpose else step["W_h"]
+        factor = {"h_t": 1 - step["h_t"] ** 2, "none": 1.0, "h_prev": 1 - step["h_prev"] ** 2}[deriv]
         da = dh * factor
         if not shift:
             out.append(np.linalg.norm(da if record_da else dh, axis=axis))
@@ -41,22 +41,19 @@ def norms(dh_last, cache, *, deriv="h_t", transpose=False, order="time", shift=F
 
 
 def norms_in_place(dh_last, cache):
-    hs, W_h = cache["hs"], cache["W_h"]
-    out, dh = np.empty(hs.shape[:-1]), dh_last
-    for t in reversed(range(len(hs))):
-        out[t] = np.linalg.norm(dh, axis=-1)
-        dh *= 1 - hs[t] ** 2  # modifies dh_last at the first step
-        dh = dh @ W_h
+    out, dh = np.empty((len(cache), *dh_last.shape[:-1])), dh_last
+    for k in reversed(range(len(cache))):
+        out[k] = np.linalg.norm(dh, axis=-1)
+        dh *= 1 - cache[k]["h_t"] ** 2  # modifies dh_last at the first step
+        dh = dh @ cache[k]["W_h"]
     return out
 
 
 def norms_with_cell_backward(dh_last, cache):
-    hs, h0, out, dh = cache["hs"], cache["h0"], [], dh_last
-    for t in reversed(range(len(hs))):
+    out, dh = [], dh_last
+    for k in reversed(range(len(cache))):
         out.append(np.linalg.norm(dh, axis=-1))
-        step = {"x_t": cache["X"][t], "h_prev": h0 if t == 0 else hs[t - 1], "h_t": hs[t],
-                "W_x": cache["W_x"], "W_h": cache["W_h"]}
-        _, dh, _ = rnn_cell_backward(dh, step)
+        _, dh, _ = rnn_cell_backward(dh, cache[k])
     return np.array(out[::-1])
 
 
@@ -77,18 +74,18 @@ def test_correct_gradient_norms_pass(hidden, capsys):
 
 NORMS_MISTAKES = {
     "derivative of tanh is missing": lambda d, c: norms(d, c, deriv="none"),
-    "uses h_\\(t-1\\)": lambda d, c: norms(d, c, deriv="h_prev"),
+    "must use h_t, not h_prev": lambda d, c: norms(d, c, deriv="h_prev"),
     "W_h is transposed": lambda d, c: norms(d, c, transpose=True),
     "in reverse order": lambda d, c: norms(d, c, order="backwards"),
     "shifted by one step": lambda d, c: norms(d, c, shift=True),
     "squared norms": lambda d, c: norms(d, c, square=True),
-    "record the norm of dh_t itself": lambda d, c: norms(d, c, record_da=True),
-    r"norms\[T-1\] is .* should be \|\|dh_last\|\|": lambda d, c: norms(d, c) + 1.0,
+    "the norms are of da, not of dh": lambda d, c: norms(d, c, record_da=True),
+    r"norms\[T-1\] must be \|\|dh_last\|\|\.\nIt is .* but should be \|\|dh_last\|\|": lambda d, c: norms(d, c) + 1.0,
     "changed its input dh_last in place": norms_in_place,
     "reference implementation": norms_with_cell_backward,
-    r"calls code from rnn_course \(init_rnn_params\)": norms_from_the_package,
+    r"calls code from rnn_course\.\nIt calls init_rnn_params": norms_from_the_package,
     "returned None": lambda d, c: None,
-    "return only the array of norms": lambda d, c: (norms(d, c), None),
+    "must return only the norms": lambda d, c: (norms(d, c), None),
 }
 
 
@@ -103,7 +100,7 @@ NORMS_SHAPE_MISTAKES = {
     "one value too many": lambda d, c: norms(d, c, extra_h0=True),
     "one value short": lambda d, c: norms(d, c)[1:],
     "one norm per example in the batch": lambda d, c: norms(d, c, axis=None),
-    "these are the gradients themselves": lambda d, c: np.ones(c["hs"].shape),
+    "these are the gradients themselves": lambda d, c: np.ones((len(c), *d.shape)),
     "the axes are swapped": lambda d, c: norms(d, c).T,
 }
 
@@ -153,10 +150,10 @@ VALUE_MISTAKES = {
     r'changed the array grads\["W_x"\] in place': clip_value_in_place,
     r'replaced grads\["W_x"\] in the dict it was given': clip_value_into_same_dict,
     "returned the very dict it was given": lambda g, c: g,
-    "is the input array .* itself": lambda g, c: {k: v for k, v in g.items()},
+    r'returned grads\["W_x"\] itself, not a copy': lambda g, c: {k: v for k, v in g.items()},
     "is missing \\['b_h'\\]": lambda g, c: {k: np.clip(v, -c, c) for k, v in g.items() if k != "b_h"},
     "must return a dict": lambda g, c: [np.clip(v, -c, c) for v in g.values()],
-    r'returned clipped\["W_x"\] of shape': lambda g, c: {k: np.clip(v, -c, c).ravel() for k, v in g.items()},
+    r'returned clipped\["W_x"\] of the wrong shape': lambda g, c: {k: np.clip(v, -c, c).ravel() for k, v in g.items()},
     "reference implementation": reference_clip_value,
 }
 
@@ -272,10 +269,12 @@ def nan_on_zeros(grads, max_norm):
 
 
 EDGE_MISTAKES = {
-    "rescaled although their total norm": clip_norm_always,
+    "gradients within max_norm were rescaled": clip_norm_always,
     "returned the very dict it was given": clip_norm_same_dict_when_small,
-    "is the input array .* itself": lambda g, m: (dict(g), global_norm(g)) if global_norm(g) <= m else clip_norm(g, m),
-    r"NaN or infinite values for all-zero gradients\. With all-zero gradients total_norm is 0": nan_on_zeros,
+    r'returned grads\["W_x"\] itself, not a copy':
+        lambda g, m: (dict(g), global_norm(g)) if global_norm(g) <= m else clip_norm(g, m),
+    r"NaN or infinite values\.\nThat was for all-zero gradients\. With all-zero gradients total_norm is 0":
+        nan_on_zeros,
     "divides by zero for all-zero gradients": clip_norm_python_floats,
     r'replaced grads\["W_x"\] in the dict it was given':
         lambda g, m: (g.update({k: v * 1.0 for k, v in g.items()}), clip_norm(g, m))[1],
@@ -287,3 +286,13 @@ EDGE_MISTAKES = {
 def test_clip_norm_edge_case_mistakes_are_named(message, hidden):
     with pytest.raises(FeedbackError, match=message):
         check_clip_grad_norm_edge_cases(EDGE_MISTAKES[message], hidden=hidden)
+
+
+#: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.
+MISTAKE_TABLES = [
+    (NORMS_MISTAKES, lambda m, fn, hidden: check_gradient_norms_values(fn, hidden=hidden)),
+    (NORMS_SHAPE_MISTAKES, lambda m, fn, hidden: check_gradient_norms_shapes(fn, hidden=hidden)),
+    (VALUE_MISTAKES, lambda m, fn, hidden: check_clip_grad_value(fn, hidden=hidden)),
+    (NORM_MISTAKES, lambda m, fn, hidden: check_clip_grad_norm(fn, hidden=hidden)),
+    (EDGE_MISTAKES, lambda m, fn, hidden: check_clip_grad_norm_edge_cases(fn, hidden=hidden)),
+]

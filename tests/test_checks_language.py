@@ -39,37 +39,34 @@ def test_right_sampling_passes(hidden, capsys):
     assert capsys.readouterr().out.count("\u2713") == 2
 
 
-@pytest.mark.parametrize("mistake, message", [
-    (lambda l, t, r: sample(l, t, r, scale="multiply"), "Divide the logits by the temperature"),
-    (lambda l, t, r: sample(l, t, r, scale="ignore"), "as if the temperature were 1"),
-    (lambda l, t, r: sample(l, t, r, greedy=True), "greedy"),
-])
-def test_sampling_mistakes_are_named(mistake, message):
+def probs(logits, temperature, rng):
+    z = np.exp(logits / temperature - (logits / temperature).max(axis=-1, keepdims=True))
+    return np.round(z / z.sum(axis=-1, keepdims=True))
+
+
+DISTRIBUTION_MISTAKES = {
+    "Divide the logits by the temperature": lambda l, t, r: sample(l, t, r, scale="multiply"),
+    "as if the temperature were 1": lambda l, t, r: sample(l, t, r, scale="ignore"),
+    "greedy": lambda l, t, r: sample(l, t, r, greedy=True),
+}
+SHAPE_MISTAKES = {
+    "from the rng argument": lambda l, t, r: sample(l, t, r, source="global"),
+    "largest logit before exp": lambda l, t, r: sample(l, t, r, stable=False),
+    "not drawn ids": probs,
+    "delegating": lambda l, t, r: reference_sample(l, t, rng=r),
+}
+
+
+@pytest.mark.parametrize("message", DISTRIBUTION_MISTAKES)
+def test_sampling_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
-        check_sample_distribution(mistake)
+        check_sample_distribution(DISTRIBUTION_MISTAKES[message])
 
 
-def test_global_random_numbers_are_named():
-    with pytest.raises(FeedbackError, match="from the rng argument"):
-        check_sample_shapes(lambda l, t, r: sample(l, t, r, source="global"))
-
-
-def test_overflow_is_named():
-    with pytest.raises(FeedbackError, match="largest logit before exp"):
-        check_sample_shapes(lambda l, t, r: sample(l, t, r, stable=False))
-
-
-def test_probabilities_instead_of_ids_are_named():
-    def probs(logits, temperature, rng):
-        z = np.exp(logits / temperature - (logits / temperature).max(axis=-1, keepdims=True))
-        return np.round(z / z.sum(axis=-1, keepdims=True))
-    with pytest.raises(FeedbackError, match="not drawn ids"):
-        check_sample_shapes(probs)
-
-
-def test_calling_the_reference_is_delegation():
-    with pytest.raises(FeedbackError, match="delegating"):
-        check_sample_shapes(lambda l, t, r: reference_sample(l, t, rng=r))
+@pytest.mark.parametrize("message", SHAPE_MISTAKES)
+def test_shape_and_source_mistakes_are_named(message):
+    with pytest.raises(FeedbackError, match=message):
+        check_sample_shapes(SHAPE_MISTAKES[message])
 
 # ------------------------------------------------------------------ Part 2: classifier
 
@@ -97,53 +94,51 @@ def test_right_classifier_passes(hidden, capsys):
     assert capsys.readouterr().out.count("\u2713") == 2
 
 
-@pytest.mark.parametrize("pool, message", [
-    ("all", "padding included"), ("by_T", "divided by T"), ("sum", "not divided by the length"),
-    ("last", "hs\\[-1\\]"),
-])
-def test_forward_pooling_mistakes_are_named(pool, message):
+def zero_padding(hs, mask, params):
+    hs[~mask] = 0.0
+    return forward(hs, mask, params)
+
+
+def lazy(hs, mask, params):
+    pooled, _ = mean_pool_forward(hs, mask)
+    return pooled @ params["W_y"].T + params["b_y"], {}
+
+
+FORWARD_MISTAKES = {
+    "padding included": lambda h, m, p: forward(h, m, p, pool="all"),
+    "divided by T": lambda h, m, p: forward(h, m, p, pool="by_T"),
+    "not divided by the length": lambda h, m, p: forward(h, m, p, pool="sum"),
+    "hs\\[-1\\]": lambda h, m, p: forward(h, m, p, pool="last"),
+    "bias b_y is missing": lambda h, m, p: forward(h, m, p, bias=False),
+    "changed its input hs": zero_padding,
+    "delegating": lazy,
+}
+
+
+@pytest.mark.parametrize("message", FORWARD_MISTAKES)
+def test_forward_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
-        check_classifier_forward(lambda h, m, p: forward(h, m, p, pool=pool))
+        check_classifier_forward(FORWARD_MISTAKES[message])
 
 
-def test_missing_bias_is_named():
-    with pytest.raises(FeedbackError, match="bias b_y is missing"):
-        check_classifier_forward(lambda h, m, p: forward(h, m, p, bias=False))
+def no_batch_sum(dlogits, cache):
+    dhs, grads = backward(dlogits, cache)
+    grads["b_y"] = dlogits.mean(0)
+    return dhs, grads
 
 
-def test_forward_that_modifies_hs_is_named():
-    def zero_padding(hs, mask, params):
-        hs[~mask] = 0.0
-        return forward(hs, mask, params)
-    with pytest.raises(FeedbackError, match="changed its input hs"):
-        check_classifier_forward(zero_padding)
+BACKWARD_MISTAKES = {
+    "not zero at padded steps": lambda d, c: backward(d, c, masked=False),
+    "divide by each sequence's length": lambda d, c: backward(d, c, scale="none"),
+    "divided by T": lambda d, c: backward(d, c, scale="T"),
+    'grads\\["b_y"\\]': no_batch_sum,
+}
 
 
-def test_forward_calling_the_reference_is_delegation():
-    def lazy(hs, mask, params):
-        pooled, _ = mean_pool_forward(hs, mask)
-        return pooled @ params["W_y"].T + params["b_y"], {}
-    with pytest.raises(FeedbackError, match="delegating"):
-        check_classifier_forward(lazy)
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    ({"masked": False}, "not zero at padded steps"),
-    ({"scale": "none"}, "divide by each sequence's length"),
-    ({"scale": "T"}, "divided by T"),
-])
-def test_backward_mistakes_are_named(kwargs, message):
+@pytest.mark.parametrize("message", BACKWARD_MISTAKES)
+def test_backward_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
-        check_classifier_backward(forward, lambda d, c: backward(d, c, **kwargs))
-
-
-def test_wrong_weight_gradient_is_named():
-    def no_batch_sum(dlogits, cache):
-        dhs, grads = backward(dlogits, cache)
-        grads["b_y"] = dlogits.mean(0)
-        return dhs, grads
-    with pytest.raises(FeedbackError, match='grads\\["b_y"\\]'):
-        check_classifier_backward(forward, no_batch_sum)
+        check_classifier_backward(forward, BACKWARD_MISTAKES[message])
 
 # ------------------------------------------------------------------ Part 3: training step
 
@@ -184,26 +179,33 @@ def test_right_step_passes(hidden, capsys):
     assert "\u2713" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"clip": "none"}, "did not clip"),
-    ({"clip": "each"}, "each gradient on its own is below max_norm"),
-    ({"clip": "always"}, "clip only when total_norm > max_norm"),
-    ({"sign": +1}, "uphill"),
-    ({"reduce": "sum"}, "sum over the batch"),
-    ({"loss_after": True}, "after the update"),
-])
-def test_step_mistakes_are_named(kwargs, message):
+def no_update(params, *args):
+    return step(copy.deepcopy(params), *args)
+
+
+STEP_MISTAKES = {
+    "did not clip": lambda *a: step(*a, clip="none"),
+    "each gradient on its own is below max_norm": lambda *a: step(*a, clip="each"),
+    "clip only when total_norm > max_norm": lambda *a: step(*a, clip="always"),
+    "uphill": lambda *a: step(*a, sign=+1),
+    "sum over the batch": lambda *a: step(*a, reduce="sum"),
+    "after the update": lambda *a: step(*a, loss_after=True),
+    "two values": lambda *a: step(*a)[0],
+    "left params unchanged": no_update,
+}
+
+
+@pytest.mark.parametrize("message", STEP_MISTAKES)
+def test_step_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
-        check_train_step(lambda *args: step(*args, **kwargs))
+        check_train_step(STEP_MISTAKES[message])
 
 
-def test_step_that_returns_one_value_is_named():
-    with pytest.raises(FeedbackError, match="two values"):
-        check_train_step(lambda *args: step(*args)[0])
-
-
-def test_step_that_does_not_update_is_named():
-    def no_update(params, *args):
-        return step(copy.deepcopy(params), *args)
-    with pytest.raises(FeedbackError, match="left params unchanged"):
-        check_train_step(no_update)
+#: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.
+MISTAKE_TABLES = [
+    (DISTRIBUTION_MISTAKES, lambda m, fn, hidden: check_sample_distribution(fn, hidden=hidden)),
+    (SHAPE_MISTAKES, lambda m, fn, hidden: check_sample_shapes(fn, hidden=hidden)),
+    (FORWARD_MISTAKES, lambda m, fn, hidden: check_classifier_forward(fn, hidden=hidden)),
+    (BACKWARD_MISTAKES, lambda m, fn, hidden: check_classifier_backward(forward, fn, hidden=hidden)),
+    (STEP_MISTAKES, lambda m, fn, hidden: check_train_step(fn, hidden=hidden)),
+]

@@ -50,9 +50,9 @@ LOSS_MISTAKES = {
     "the loss is averaged": lambda z, y: loss(z, y, mean=True),
     "wrong sign": lambda z, y: loss(z, y, sign=-1.0),
     "overflows for large logits": lambda z, y: loss(z, y, stable=False),
-    "missing the -1 at the target class": lambda z, y: loss(z, y, minus_one=False),
+    "misses the -1 at the target class": lambda z, y: loss(z, y, minus_one=False),
     "reference implementation": None,
-    "the loss is one number": lambda z, y: (np.ones(y.shape), loss(z, y)[1]),
+    "loss that is not one number": lambda z, y: (np.ones(y.shape), loss(z, y)[1]),
 }
 
 
@@ -72,6 +72,9 @@ NUMGRAD_MISTAKES = {
     "half the gradient": lambda f, x: numgrad(f, x, denom=4.0),
     "twice the gradient": lambda f, x: numgrad(f, x, denom=1.0),
     "reference implementation": lambda f, x: reference_numerical_gradient(f, x),
+    # The signature the book used to have: f() called without the array.
+    r"raised TypeError(.|\n)*f takes one argument, the array x: call f\(x\), not f\(\)":
+        lambda f, x: numgrad(lambda v: f(), x),
 }
 
 
@@ -79,3 +82,19 @@ NUMGRAD_MISTAKES = {
 def test_numerical_gradient_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
         check_numerical_gradient(NUMGRAD_MISTAKES[message])
+
+
+def test_numerical_gradient_feedback_never_names_the_checks_own_helpers():
+    with pytest.raises(FeedbackError) as info:
+        check_numerical_gradient(lambda f, x: numgrad(lambda v: f(), x))
+    text = str(info.value)
+    assert "f (a function)" in text and "of shape ()" not in text
+    assert "check_numerical_gradient" not in text and "<locals>" not in text and "_Cubic" not in text
+
+
+#: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.
+MISTAKE_TABLES = [
+    (LOSS_MISTAKES, lambda m, fn, hidden: check_sequence_cross_entropy(
+        fn or (lambda z, y: reference_loss(z, y)), hidden=hidden)),
+    (NUMGRAD_MISTAKES, lambda m, fn, hidden: check_numerical_gradient(fn, hidden=hidden)),
+]

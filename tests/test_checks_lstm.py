@@ -44,24 +44,27 @@ def cell_forward(x, h, c, p, *, swap_fi=False, swap_wu=False, cand=np.tanh, out_
     if mutate:
         c *= 0.5
     h_t = o * (np.tanh(c if h_from_prev else C) if out_tanh else C)
-    cache = {"x": x, "C": C}
+    cache = {"x_t": x, "h_prev": h, "c_prev": c, "f_t": f, "i_t": i, "c_tilde": ct, "o_t": o,
+             "c_t": C, "h_t": h_t, "params": p}
     return (C, h_t, cache) if ret_order == "ch" else (h_t, C, cache)
 
 
 def forward(X, h0, c0, p, *, carry_c=True, cell=cell_forward, last_only=False, swap_out=False):
-    hs, cs, h, c = [], [], h0, c0
-    for t in range(len(X)):
-        h, c, _ = cell(X[t], h, c if carry_c else c0, p)
+    hs, cs, caches, h, c = [], [], [], h0, c0
+    for k in range(len(X)):
+        h, c, step = cell(X[k], h, c if carry_c else c0, p)
         hs.append(h)
         cs.append(c)
+        caches.append(step)
     hs, cs = np.array(hs), np.array(cs)
     if last_only:
-        return hs[-1], cs[-1], {}
-    return (cs, hs, {}) if swap_out else (hs, cs, {})
+        return hs[-1], cs[-1], caches
+    return (cs, hs, caches) if swap_out else (hs, cs, caches)
 
 
 def cell_backward(dh, dc, cache, *, no_f=False, no_h_path=False, no_dc=False, swap_fi=False,
-                  c_prev_in_h=False, mean=False, drop_gate=None, b_unsummed=False, mutate=False):
+                  c_prev_in_h=False, mean=False, drop_gate=None, b_unsummed=False, mutate=False,
+                  twice_cand=False):
     x, hp, cp = cache["x_t"], cache["h_prev"], cache["c_prev"]
     f, i, ct, o, C = (cache[k] for k in ("f_t", "i_t", "c_tilde", "o_t", "c_t"))
     p = cache["params"]
@@ -71,7 +74,8 @@ def cell_backward(dh, dc, cache, *, no_f=False, no_h_path=False, no_dc=False, sw
     df, di = dC * cp, dC * ct
     if swap_fi:
         df, di = di, df
-    da = {"f": df * f * (1 - f), "i": di * i * (1 - i), "c": dC * i * (1 - ct**2), "o": do * o * (1 - o)}
+    dct = dC * i * (1 - ct**2) if twice_cand else dC * i  # tanh' already in dC̃_t: applied twice below
+    da = {"f": df * f * (1 - f), "i": di * i * (1 - i), "c": dct * (1 - ct**2), "o": do * o * (1 - o)}
     dh_prev = sum(da[g] @ p[f"W_{g}"] for g in GATES if g != drop_gate)
     dx = sum(da[g] @ p[f"U_{g}"] for g in GATES if g != drop_gate)
     n = flat(da["f"]).shape[0] if mean else 1
@@ -181,16 +185,18 @@ def nan_cell(x, h, c, p):
 
 CELL_FORWARD_MISTAKES = {
     "forget and input gates are swapped": kw(cell_forward, swap_fi=True),
-    r"tanh is missing on the cell state.*instead of tanh\(C_t\)": kw(cell_forward, out_tanh=False),
+    r"tanh is missing on the cell state\.\nThe output gate is applied to C_t instead of tanh\(C_t\)":
+        kw(cell_forward, out_tanh=False),
     r"C_\{t-1\} is used where C_t belongs": kw(cell_forward, h_from_prev=True),
-    "candidate C̃_t uses the sigmoid instead of tanh": kw(cell_forward, cand=sig),
+    "candidate C̃_t uses σ instead of tanh": kw(cell_forward, cand=sig),
     "W_\\* and U_\\* are swapped": kw(cell_forward, swap_wu=True),
     "bias b_i of the input gate i_t is missing": kw(cell_forward, no_bias="i"),
     "bias b_c of the candidate": kw(cell_forward, no_bias="c"),
     r"returns \(c_t, h_t\)": kw(cell_forward, ret_order="ch"),
-    "output gate o_t uses tanh instead of the sigmoid": tanh_wrong_gate,
-    "output gate open.*h_t must equal tanh|C_t is right but h_t is wrong.*output gate": odd_output_gate,
-    "forget gate shut.*check the candidate memory": odd_candidate,
+    "output gate uses tanh, not σ": tanh_wrong_gate,
+    r"check the hidden state\.\nWith the output gate open|C_t is right, h_t is not: check the output gate":
+        odd_output_gate,
+    r"check the candidate memory\.\nWith the forget gate shut": odd_candidate,
     "reference implementation": delegating_cell,
     "NaN": nan_cell,
     "changed its input c_prev in place": kw(cell_forward, mutate=True),
@@ -214,7 +220,7 @@ def test_cell_forward_wrong_shape():
         h_t, C, cache = cell_forward(x, h, c, p)
         return h_t.sum(), C, cache
 
-    with pytest.raises(FeedbackError, match="h_t of shape"):
+    with pytest.raises(FeedbackError, match=r"returned h_t of the wrong shape\.\nIt is \(\) for a single example"):
         check_lstm_cell_forward_shapes(summed)
 
 
@@ -222,8 +228,8 @@ FORWARD_MISTAKES = {
     "cell state is not carried": kw(forward, carry_c=False),
     "only the last state": kw(forward, last_only=True),
     r"returns \(cs, hs\)": kw(forward, swap_out=True),
-    "at every step, the forget and input gates are swapped": kw(forward, cell=kw(cell_forward, swap_fi=True)),
-    "at every step, tanh is missing on the cell state": kw(forward, cell=kw(cell_forward, out_tanh=False)),
+    r"forget and input gates are swapped\.\nAt every step": kw(forward, cell=kw(cell_forward, swap_fi=True)),
+    r"tanh is missing on the cell state\.\nAt every step": kw(forward, cell=kw(cell_forward, out_tanh=False)),
 }
 
 
@@ -236,13 +242,15 @@ def test_forward_mistakes_are_named(message):
 
 CELL_BACKWARD_MISTAKES = {
     "dc_prev forgets the factor f_t": kw(cell_backward, no_f=True),
-    r"dC_t misses the path through h_t.*o_t ⊙ \(1 − tanh²\(C_t\)\)": kw(cell_backward, no_h_path=True),
-    "gradient from the next step's cell state is not carried": kw(cell_backward, no_dc=True),
+    r"dc_total misses the path through h_t\.\ndc_total = dc_t \+ dh_t ⊙ o_t ⊙ \(1 − tanh²\(C_t\)\)":
+        kw(cell_backward, no_h_path=True),
+    "the incoming dc_t is not added to dc_total": kw(cell_backward, no_dc=True),
+    r"tanh′ is applied twice to the candidate C̃_t\.\n": kw(cell_backward, twice_cand=True),
     "forget and input gates are swapped": kw(cell_backward, swap_fi=True),
     r"C_\{t-1\} is used where C_t belongs": kw(cell_backward, c_prev_in_h=True),
     "averaged over the batch": kw(cell_backward, mean=True),
-    "output gate o_t's term": kw(cell_backward, drop_gate="o"),
-    r'grads\["b_f"\] has shape .* sum it over the batch': kw(cell_backward, b_unsummed=True),
+    "miss the output gate's term": kw(cell_backward, drop_gate="o"),
+    r'grads\["b_f"\] must be summed over the batch': kw(cell_backward, b_unsummed=True),
     "reference implementation": delegating_cell_backward,
     "changed its input cache": kw(cell_backward, mutate=True),
 }
@@ -259,16 +267,16 @@ def test_cell_backward_unknown_mistake_names_the_gate():
         dx, dhp, dcp, g = cell_backward(dh, dc, cache)
         return dx, dhp, dcp, {**g, "U_i": 2 * g["U_i"]}
 
-    with pytest.raises(FeedbackError, match="gradients of the input gate i_t are wrong"):
+    with pytest.raises(FeedbackError, match="the input gate's gradients are wrong"):
         check_lstm_cell_backward_values(odd)
 
 
 BACKWARD_MISTAKES = {
-    "gradient from the next step's cell state is not carried": kw(backward, carry_c=False),
-    r"dh = dhs\[t\] \+ dh_next": kw(backward, carry_h=False),
+    "gradient from the next cell state is not carried": kw(backward, carry_c=False),
+    r"dh = dhs\[k\] \+ dh_next": kw(backward, carry_h=False),
     "not summed over time": kw(backward, overwrite=True),
-    "at every step, dc_prev forgets the factor f_t": kw(backward, cell=kw(cell_backward, no_f=True)),
-    "at every step, dC_t misses the path through h_t": kw(backward, cell=kw(cell_backward, no_h_path=True)),
+    r"dc_prev forgets the factor f_t\.\nAt every step": kw(backward, cell=kw(cell_backward, no_f=True)),
+    r"dc_total misses the path through h_t\.\nAt every step": kw(backward, cell=kw(cell_backward, no_h_path=True)),
     "reference implementation": delegating_backward,
 }
 
@@ -287,3 +295,68 @@ def test_unanswered_exercise_shows_as_unanswered():
     for check, _ in ALL:
         with pytest.raises(NotImplementedError):
             check(todo)
+
+
+# ----------------------------------------------------------------- blame the right part, the cache
+
+
+def test_the_double_tanh_derivative_on_the_candidate_is_named_not_blamed_on_its_gradients():
+    with pytest.raises(FeedbackError) as info:
+        check_lstm_cell_backward_values(kw(cell_backward, twice_cand=True))
+    assert info.value.headline == "lstm_cell_backward: tanh′ is applied twice to the candidate C̃_t."
+    assert "parameter gradients" not in str(info.value)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_sequence_forward_on_a_wrong_cell_is_told_to_fix_part_1_first(hidden):
+    wrong = kw(cell_forward, swap_fi=True)
+    with pytest.raises(FeedbackError, match=r"^lstm_forward: your lstm_cell_forward is wrong; fix Part 1 first\.\n"
+                                             r"(.|\n)*forget and input gates are swapped"):
+        check_lstm_forward_values(kw(forward, cell=wrong), cell=wrong, hidden=hidden)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_sequence_backward_on_a_wrong_cell_is_told_to_fix_part_3_first(hidden):
+    wrong = kw(cell_backward, twice_cand=True)
+    with pytest.raises(FeedbackError, match=r"^lstm_backward: your lstm_cell_backward is wrong; fix Part 3 first\.\n"
+                                             r"(.|\n)*tanh′ is applied twice to the candidate"):
+        check_lstm_backward_values(kw(backward, cell=wrong), cell=wrong, hidden=hidden)
+
+
+def test_right_sequences_pass_with_their_cells(capsys):
+    check_lstm_forward_shapes(forward, cell=cell_forward)
+    check_lstm_forward_values(forward, cell=cell_forward)
+    check_lstm_backward_shapes(backward, cell=cell_backward)
+    check_lstm_backward_values(backward, cell=cell_backward)
+    assert capsys.readouterr().out.count("\u2713") == 4
+
+
+def test_the_cache_contract_is_checked():
+    def no_candidate(x, h, c, p):
+        h_t, C, cache = cell_forward(x, h, c, p)
+        return h_t, C, {k: v for k, v in cache.items() if k != "c_tilde"}
+
+    with pytest.raises(FeedbackError, match="lstm_cell_forward: the cache is missing 'c_tilde'"):
+        check_lstm_cell_forward_shapes(no_candidate)
+    with pytest.raises(FeedbackError, match="lstm_forward: the cache must be a list of the 4 step caches"):
+        check_lstm_forward_shapes(lambda X, h0, c0, p: (*forward(X, h0, c0, p)[:2], {"steps": []}))
+
+
+def test_lstm_messages_never_mention_the_rnn_weight_w_x():
+    def untransposed(x, h, c, p):
+        f = sig(h @ p["W_f"].T + x @ p["U_f"] + p["b_f"])
+        return f, f, {}
+
+    with pytest.raises(FeedbackError, match=r"U_f, U_i, U_c, U_o are each \(5, 3\)") as info:
+        check_lstm_cell_forward_shapes(untransposed)
+    assert "W_x" not in str(info.value)
+
+
+#: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.
+MISTAKE_TABLES = [
+    (CELL_FORWARD_MISTAKES, lambda m, fn, hidden: check_lstm_cell_forward_values(fn, hidden=hidden)),
+    (FORWARD_MISTAKES, lambda m, fn, hidden: (check_lstm_forward_shapes if "last" in m else check_lstm_forward_values)(
+        fn, hidden=hidden)),
+    (CELL_BACKWARD_MISTAKES, lambda m, fn, hidden: check_lstm_cell_backward_values(fn, hidden=hidden)),
+    (BACKWARD_MISTAKES, lambda m, fn, hidden: check_lstm_backward_values(fn, hidden=hidden)),
+]

@@ -31,27 +31,21 @@ def test_windows_right(hidden, capsys):
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake,message", [
-    ("leak", "leakage"),
-    ("test_early", "test windows start their targets at or after the split"),
-    ("overlap", "do not start right after the inputs"),
-    ("drop_last", "one window is missing"),
-])
-def test_windows_mistakes(mistake, message):
+WINDOWS_MISTAKES = {
+    "leakage": lambda *a: windows(*a, mistake="leak"),
+    "test windows start their targets at or after the split": lambda *a: windows(*a, mistake="test_early"),
+    "do not start right after the inputs": lambda *a: windows(*a, mistake="overlap"),
+    "one window is missing": lambda *a: windows(*a, mistake="drop_last"),
+    "four arrays": lambda *a: windows(*a)[:2],
+    "one row per window": lambda *a: tuple(w.T for w in windows(*a)),
+    "reference implementation": lambda s, L, h, split: rnn_course.split_windows(s, L, h, split),
+}
+
+
+@pytest.mark.parametrize("message", WINDOWS_MISTAKES)
+def test_windows_mistakes(message):
     with pytest.raises(FeedbackError, match=message):
-        check_split_windows(lambda *a: windows(*a, mistake=mistake))
-
-
-def test_windows_wrong_return():
-    with pytest.raises(FeedbackError, match="four arrays"):
-        check_split_windows(lambda *a: windows(*a)[:2])
-    with pytest.raises(FeedbackError, match="one row per window"):
-        check_split_windows(lambda *a: tuple(w.T for w in windows(*a)))
-
-
-def test_windows_delegation():
-    with pytest.raises(FeedbackError, match="reference implementation"):
-        check_split_windows(lambda s, L, h, split: rnn_course.split_windows(s, L, h, split))
+        check_split_windows(WINDOWS_MISTAKES[message])
 
 # ----------------------------------------------------------------------------- Part 2
 
@@ -98,34 +92,34 @@ def test_forecaster_right(hidden, capsys):
     assert capsys.readouterr().out.count("✓") == 2
 
 
-@pytest.mark.parametrize("mistake,message", [
+FORWARD_MISTAKES = {message: (lambda X, p, m=mistake: forward(X, p, m)) for mistake, message in [
     ("first", "first state"),
     ("mean", "mean of the states"),
     ("no_b_y", "b_y is missing"),
     ("no_b_h", "b_h is missing"),
     ("no_recurrence", "not carried from step to step"),
     ("every_step", "an output at every step"),
-])
-def test_forecaster_forward_mistakes(mistake, message):
-    with pytest.raises(FeedbackError, match=message):
-        check_forecaster_forward(lambda X, p: forward(X, p, mistake))
-
-
-@pytest.mark.parametrize("mistake,message", [
+]}
+FORWARD_MISTAKES["reference implementation"] = lambda X, p: rnn_course.forecaster_forward(X, p)
+BACKWARD_MISTAKES = {message: (lambda dy, c, m=mistake: backward(dy, c, m)) for mistake, message in [
     ("every_step", "enters at every step"),
     ("no_tanh", "derivative of tanh"),
     ("last_only", "stops at the last step"),
     ("b_y_mean", "summed over the batch"),
     ("W_y_T", r"grads\[\"W_y\"\] of shape"),
-])
-def test_forecaster_backward_mistakes(mistake, message):
+]}
+
+
+@pytest.mark.parametrize("message", FORWARD_MISTAKES)
+def test_forecaster_forward_mistakes(message):
     with pytest.raises(FeedbackError, match=message):
-        check_forecaster_backward(forward, lambda dy, c: backward(dy, c, mistake))
+        check_forecaster_forward(FORWARD_MISTAKES[message])
 
 
-def test_forecaster_delegation():
-    with pytest.raises(FeedbackError, match="reference implementation"):
-        check_forecaster_forward(lambda X, p: rnn_course.forecaster_forward(X, p))
+@pytest.mark.parametrize("message", BACKWARD_MISTAKES)
+def test_forecaster_backward_mistakes(message):
+    with pytest.raises(FeedbackError, match=message):
+        check_forecaster_backward(forward, BACKWARD_MISTAKES[message])
 
 # ----------------------------------------------------------------------------- Part 3
 
@@ -146,7 +140,7 @@ def test_spectrogram_right(hidden, capsys):
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake,message", [
+SPECTROGRAM_MISTAKES = {message: (lambda x, L, hop, m=mistake: spectrogram(x, L, hop, m)) for mistake, message in [
     ("frames", "frames for"),
     ("no_window", "Hann window"),
     ("hamming", "Hamming"),
@@ -154,13 +148,21 @@ def test_spectrogram_right(hidden, capsys):
     ("magnitude", "magnitude"),
     ("log10", "log10"),
     ("no_eps", "silent signal"),
-])
-def test_spectrogram_mistakes(mistake, message):
+]}
+SPECTROGRAM_MISTAKES["reference implementation"] = lambda x, L, hop: rnn_course.log_spectrogram(x, L, hop)
+
+
+@pytest.mark.parametrize("message", SPECTROGRAM_MISTAKES)
+def test_spectrogram_mistakes(message):
     with np.errstate(divide="ignore"):
         with pytest.raises(FeedbackError, match=message):
-            check_log_spectrogram(lambda x, L, hop: spectrogram(x, L, hop, mistake))
+            check_log_spectrogram(SPECTROGRAM_MISTAKES[message])
 
 
-def test_spectrogram_delegation():
-    with pytest.raises(FeedbackError, match="reference implementation"):
-        check_log_spectrogram(lambda x, L, hop: rnn_course.log_spectrogram(x, L, hop))
+#: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.
+MISTAKE_TABLES = [
+    (WINDOWS_MISTAKES, lambda m, fn, hidden: check_split_windows(fn, hidden=hidden)),
+    (FORWARD_MISTAKES, lambda m, fn, hidden: check_forecaster_forward(fn, hidden=hidden)),
+    (BACKWARD_MISTAKES, lambda m, fn, hidden: check_forecaster_backward(forward, fn, hidden=hidden)),
+    (SPECTROGRAM_MISTAKES, lambda m, fn, hidden: check_log_spectrogram(fn, hidden=hidden)),
+]

@@ -11,11 +11,13 @@ One module (or subpackage) per exercise: :mod:`~rnn_course.checks.rnn` and
 :mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06),
 :mod:`~rnn_course.checks.signals` (ex07). What they share is in ``_core`` (calling the
 learner's function, catching delegation and mutated inputs, the messages) and ``_inputs``
-(sizes and random parameters). The checks use the reference implementations in
+(sizes and random parameters); ``_display`` shows a failing check in Jupyter as the
+learner's own lines and the message. The checks use the reference implementations in
 :mod:`rnn_course.layers` and :mod:`rnn_course.training`; those never know about the checks.
 """
 
 from ._core import FeedbackError
+from ._display import install as _install_display
 from .bptt import check_rnn_backward, check_rnn_cell_backward
 from .gradients import check_clip_grad_norm, check_clip_grad_norm_edge_cases, check_clip_grad_value
 from .gradients import check_gradient_norms_shapes, check_gradient_norms_values
@@ -34,6 +36,8 @@ from .rnn import check_rnn_cell_forward_shapes, check_rnn_cell_forward_values
 from .rnn import check_rnn_forward_shapes, check_rnn_forward_values
 from .signals import check_forecaster_backward, check_forecaster_forward, check_log_spectrogram
 from .signals import check_split_windows
+
+_install_display()
 
 __all__ = [
     "FeedbackError",

@@ -4,124 +4,96 @@ A check runs the learner's function on inputs chosen so that a wrong answer can 
 diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
 (a shape and which axis, a missing term, NaN, a mutated input, a call to the reference
 implementation). The learner sees the message, never the test code.
-Every function here sets ``__tracebackhide__`` so that IPython (and pytest) leave the
-checks' own frames out of the traceback a learner reads.
+Every function here sets ``__tracebackhide__`` so that pytest leaves the checks' own
+frames out of its tracebacks; in Jupyter, :mod:`._display` shows a failing check as the
+learner's own lines and the message.
+
+Messages start with a verdict that is complete on its own and short (``nbgrader
+validate`` cuts every line it prints at 87 characters); the lines after it explain.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import importlib.util
-import sys
+import io
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import contextmanager, redirect_stdout
 
 import numpy as np
 
-#: Modules holding the reference implementations that a learner must not call.
-REFERENCE_MODULES = (
-    "rnn_course.layers.rnn",
-    "rnn_course.layers.lstm",
-    "rnn_course.layers.gru",
-    "rnn_course.layers.output",
-    "rnn_course.layers.pytorch",
-    "rnn_course.layers.pooling",
-    "rnn_course.layers.embedding",
-    "rnn_course.training.sampling",
-    "rnn_course.training.losses",
-    "rnn_course.training.gradcheck",
-    "rnn_course.training.tbptt",
-    "rnn_course.training.optim",
-    "rnn_course.training.clipping",
-)
-#: Functions of those modules that a learner may call: the RNN's and the LSTM's
-#: initialisers draw random parameters (for a learner's own test inputs), and
-#: ``param_shapes`` is what they call. (The GRU's initialiser stays off limits: with
-#: ``count_params`` it would answer ex05's parameter count.)
-NOT_REFERENCE = frozenset({"init_rnn_params", "init_lstm_params", "param_shapes"})
+from ._watch import Uses, passes_through, reference_frame, watch_calls
 
 #: Tolerances for comparing a learner's float64 result with the reference.
 RTOL, ATOL = 1e-6, 1e-8
 
+#: The longest first line of a message: ``nbgrader validate`` prints 83 characters of a
+#: line (after its indent), and "FeedbackError: " takes 15 of them.
+HEADLINE = 68
+
 
 class FeedbackError(AssertionError):
-    """A learner's function gave a wrong answer; the message says what is wrong."""
+    """A learner's function gave a wrong answer; the message says what is wrong.
 
+    The first line of the message is a verdict complete on its own, at most
+    ``HEADLINE`` (68) characters long; the lines after it (if any) explain and suggest.
+    """
 
-def _reference_files() -> frozenset[str]:
-    __tracebackhide__ = True
-    files = set()
-    for name in REFERENCE_MODULES:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin:
-            files.add(spec.origin)
-    return frozenset(files)
-
-
-@functools.cache
-def _package_files() -> frozenset[str]:
-    """Every source file of rnn_course except the checks themselves and the grader (whose
-    proxies stand for the learner's functions while grading, see rnn_course.grading)."""
-    __tracebackhide__ = True
-    files = set()
-    for root in {Path(__file__).parents[1], Path(__file__).resolve().parents[1]}:
-        own = (root / "checks", root / "grading")
-        files.update(str(p) for p in root.rglob("*.py") if not any(d in p.parents for d in own))
-    return frozenset(files)
-
-
-@contextmanager
-def _watch_calls(reference: list[str], package: list[str] | None = None):
-    """Record the names of the reference functions called inside the block, and with
-    ``package`` also those of any function of rnn_course outside the checks."""
-    __tracebackhide__ = True
-    reference_files = _reference_files()
-    package_files = _package_files() if package is not None else frozenset()
-    previous = sys.getprofile()
-
-    def profiler(frame, event, arg):
-        if event != "call":
-            return
-        code = frame.f_code
-        if code.co_filename in reference_files and code.co_name not in NOT_REFERENCE:
-            reference.append(code.co_name)
-        if code.co_filename in package_files:
-            package.append(code.co_name)
-
-    sys.setprofile(profiler)
-    try:
-        yield
-    finally:
-        sys.setprofile(previous)
-
-
-def _reference_frame(tb) -> str | None:
-    """The name of the first reference function a traceback passes through, if any."""
-    files = _reference_files()
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if code.co_filename in files and code.co_name not in NOT_REFERENCE:
-            return code.co_name
-        tb = tb.tb_next
-    return None
+    @property
+    def headline(self) -> str:
+        return str(self).split("\n", 1)[0]
 
 
 def _delegation(name: str, reference: str) -> FeedbackError:
     return FeedbackError(
-        f"{name} calls the course's reference implementation ({reference} from rnn_course). "
-        f"Write the computation yourself with NumPy: delegating earns no points."
+        f"{name} calls rnn_course's reference code.\n"
+        f"It calls the course's reference implementation {reference} (from rnn_course). Write the "
+        f"computation yourself with NumPy: delegating earns no points."
     )
 
 
-def describe(shape_by_name: Mapping[str, tuple]) -> str:
+def fit(*candidates: str) -> str:
+    """The first of ``candidates`` short enough to be a message's first line (or the last)."""
     __tracebackhide__ = True
-    return ", ".join(f"{name} of shape {tuple(shape)}" for name, shape in shape_by_name.items())
+    return next((c for c in candidates if len(c) <= HEADLINE), candidates[-1])
+
+
+def describe(args: Mapping[str, object]) -> str:
+    """The arguments of a call in words: shapes of arrays, the kind of anything else."""
+    __tracebackhide__ = True
+    words = []
+    for name, value in args.items():
+        if isinstance(value, Mapping):
+            words.append(f"{name} (a dict)")
+        elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Mapping):
+            words.append(f"{name} (a list of {len(value)} dicts)")
+        elif callable(value):
+            words.append(f"{name} (a function)")
+        else:
+            words.append(f"{name} of shape {np.shape(value)}")
+    return ", ".join(words)
+
+
+def _crash(name: str, exc: Exception, args: Mapping, hint: str, used: Uses | None) -> FeedbackError:
+    """The message for a learner's function that raised ``exc``."""
+    __tracebackhide__ = True
+    kind, text = type(exc).__name__, str(exc).strip()
+    head = f"{name} raised {kind}"
+    if hint and isinstance(exc, ValueError):
+        what = "a matrix product did not fit" if ("matmul" in text or "aligned" in text) else "shapes did not fit"
+        headline, detail = fit(f"{head}: {what}.", f"{head}."), f"{kind}: {text}\n"
+    elif len(head) + 2 + len(text) <= HEADLINE and "\n" not in text:
+        headline, detail = f"{head}: {text}", ""
+    else:
+        headline, detail = fit(f"{head} (its message is below).", f"{head}."), f"{kind}: {text}\n"
+    detail += f"It was called with {describe(args)}."
+    if used is not None and used.raised:
+        detail += f" The error happened inside your {used.name}, which {name} calls."
+    return FeedbackError(f"{headline}\n{detail}" + (f"\n{hint}" if hint else ""))
 
 
 def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_modify: tuple[str, ...] = (),
-                 any_package_code: bool = False, matmul_hint: str = ""):
+                 any_package_code: bool = False, hint: Callable[[Exception], str] | None = None,
+                 used: Uses | None = None):
     """Call ``fn(*args.values())`` as the learner wrote it, and check how it behaved.
 
     Raises :class:`FeedbackError` if the function is not callable, raises an unexpected
@@ -129,40 +101,30 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     shows as unanswered), calls the reference implementation, or changes its inputs
     (except those named in ``may_modify``, which the caller checks itself).
     With ``any_package_code``, a call into any module of rnn_course counts as delegating
-    too (a plotting helper, say). ``matmul_hint`` is added to the message when a matrix
-    product did not fit.
+    too (a plotting helper, say). ``hint(exc)`` gives a hint specific to the function for an
+    exception it raised ("" for none); ``used`` watches the learner's function that this one
+    builds on (see :class:`Uses`).
     """
     __tracebackhide__ = True
     if not callable(fn):
-        raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}")
+        raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}.")
     snapshot = copy.deepcopy(dict(args))
     calls: list[str] = []
     package_calls: list[str] | None = [] if any_package_code else None
-    shapes = {k: np.shape(v) for k, v in args.items() if not isinstance(v, Mapping)}
+    if used is not None:
+        used.reset()
     try:
-        with _watch_calls(calls, package_calls):
+        with watch_calls(calls, package_calls, used):
             result = fn(*args.values())
     except NotImplementedError:
         raise
     except Exception as exc:
-        reference = _reference_frame(exc.__traceback__)
+        reference = reference_frame(exc.__traceback__)
         if reference is not None:  # the reference was called and refused the arguments
-            calls.append(reference)
             raise _delegation(name, reference) from None
-        hint = ""
-        if isinstance(exc, ValueError) and ("matmul" in str(exc) or "broadcast" in str(exc)):
-            hint = (
-                "\nHint: weights are stored as in the equations, rows are outputs (W_x is (H, D)), "
-                "so a weight multiplies a row vector from the right, transposed: x_t @ W_x.T."
-            )
-        cause = exc
-        if matmul_hint and isinstance(exc, ValueError) and "matmul" in str(exc):
-            hint += f"\n{matmul_hint}"
-            cause = None  # the hint says it all: no chained traceback
-        raise FeedbackError(
-            f"{name} raised {type(exc).__name__}: {exc}\n"
-            f"It was called with {describe(shapes)}.{hint}"
-        ) from cause
+        if used is not None and used.code is not None:
+            used.raised = passes_through(exc.__traceback__, used.code)
+        raise _crash(name, exc, args, hint(exc) if hint else "", used) from exc
     if calls:
         raise _delegation(name, calls[0])
     for key, before in snapshot.items():
@@ -171,21 +133,68 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
         where = _first_change(before, args[key], key)
         if where == key:
             raise FeedbackError(
-                f"{name} changed its input {key} in place (for example with += or [...] =): "
-                f"compute a new array instead"
+                f"{name} changed its input {key} in place.\n"
+                f"Something like += or [...] = wrote into it: compute a new array instead."
             )
         if where is not None:
             raise FeedbackError(
-                f"{name} changed its input {where} in place: compute new arrays instead of "
-                f"modifying its inputs"
+                f"{name} changed its input {where.split('[')[0].split(' ')[0]} in place.\n"
+                f"It changed {where}: compute new arrays instead of modifying its inputs."
             )
     if package_calls:
         raise FeedbackError(
-            f"{name} calls code from rnn_course ({package_calls[0]}), which works like the course's "
-            f"reference implementation. Write the computation yourself with NumPy: delegating "
-            f"earns no points."
+            f"{name} calls code from rnn_course.\n"
+            f"It calls {package_calls[0]}, which works like the course's reference implementation. Write the "
+            f"computation yourself with NumPy: delegating earns no points."
         )
     return result
+
+
+@contextmanager
+def builds_on(name: str, used: Uses | None, hidden: bool):
+    """Blame the learner's function that ``name`` builds on, when that one is wrong.
+
+    A :class:`FeedbackError` raised in the block, after a call that ran ``used.fn`` (or
+    when it cannot be watched, as when grading runs it in a sandbox), leads to running
+    ``used.checks`` on ``used.fn`` quietly; if one fails, the learner is told to fix that
+    part first, with its message. Running out of time blames neither.
+    """
+    __tracebackhide__ = True
+    try:
+        yield
+    except FeedbackError as exc:
+        failure = exc
+    else:
+        return
+    # Outside the except clause, so that the learner's errors met below carry no context.
+    if used is None or (used.code is not None and not used.called) or _out_of_time(failure.__cause__):
+        raise failure
+    problem = _first_problem(used, hidden)
+    if problem is None or _out_of_time(problem.__cause__):
+        raise failure
+    raise FeedbackError(
+        f"{name}: your {used.name} is wrong; fix Part {used.part} first.\n"
+        f"{name} calls it, and its check says:\n{problem}"
+    ) from problem.__cause__
+
+
+def _out_of_time(exc: BaseException | None) -> bool:
+    """A time limit or a stopped process (while grading, see rnn_course.grading): it says
+    nothing about which of the learner's functions is wrong."""
+    return isinstance(exc, TimeoutError) or type(exc).__name__ == "SandboxCrash"
+
+
+def _first_problem(used: Uses, hidden: bool) -> FeedbackError | None:
+    __tracebackhide__ = True
+    for check in used.checks:
+        try:
+            with redirect_stdout(io.StringIO()):
+                check(used.fn, hidden=hidden)
+        except FeedbackError as exc:
+            return exc
+        except NotImplementedError:
+            return FeedbackError(f"{used.name} raises NotImplementedError: it is not written yet.")
+    return None
 
 
 def _first_change(before, after, path: str) -> str | None:
@@ -232,9 +241,10 @@ def unpack(result, name: str, names: tuple[str, ...], *, count: str | None = Non
     """
     __tracebackhide__ = True
     if not isinstance(result, tuple) or len(result) != len(names):
+        n = count or len(names)
         raise FeedbackError(
-            f"{name} must return {count or len(names)} values ({', '.join(names)}); "
-            f"it returned {_returned(result)}"
+            fit(f"{name} must return {n} values, {', '.join(names)}.", f"{name} must return {n} values.") +
+            f"\nIt returned {_returned(result)}: end with `return {', '.join(names)}`."
         )
     return result
 
@@ -244,12 +254,14 @@ def unpack_pair(result, name: str, first: str, second: str = "cache"):
     __tracebackhide__ = True
     if isinstance(result, np.ndarray):
         raise FeedbackError(
-            f"{name} returned a single array; it must return a pair ({first}, {second}), "
-            f"e.g. `return {first}, {second}`"
+            fit(f"{name} returned a single array, not a pair ({first}, {second}).",
+                f"{name} returned a single array, not a pair.") +
+            f"\nIt must return ({first}, {second}): end with `return {first}, {second}`."
         )
     if not isinstance(result, tuple) or len(result) != 2:
         raise FeedbackError(
-            f"{name} must return a pair ({first}, {second}); it returned {_returned(result, quoted=True)}"
+            f"{name} must return a pair ({first}, {second}).\n"
+            f"It returned {_returned(result, quoted=True)}: end with `return {first}, {second}`."
         )
     return result
 
@@ -260,7 +272,7 @@ def unpack_triple(result, name: str, first: str, second: str):
     unpack(result, name, (first, second, "grads"), count="three")
     if not isinstance(result[2], dict):
         raise FeedbackError(
-            f"{name}: grads must be a dict keyed by parameter name, got {type(result[2]).__name__}"
+            f"{name}: grads must be a dict keyed by parameter name.\nIt is a {type(result[2]).__name__}."
         )
     return result
 
@@ -268,22 +280,22 @@ def unpack_triple(result, name: str, first: str, second: str):
 def as_result_array(value, name: str, what: str) -> np.ndarray:
     __tracebackhide__ = True
     if value is None:
-        raise FeedbackError(f"{name} returned None for {what}: is a `return` or an assignment missing?")
+        raise FeedbackError(f"{name} returned None for {what}.\nIs a `return` or an assignment missing?")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise FeedbackError(
-            f"{name} returned {type(value).__name__} for {what}; expected a NumPy array of numbers"
+            f"{name} returned a {type(value).__name__} for {what}.\nIt must be a NumPy array of numbers."
         ) from None
     if not np.all(np.isfinite(array)):
-        raise FeedbackError(f"{name} returned {what} containing NaN or infinite values")
+        raise FeedbackError(f"{name}: {what} holds NaN or infinite values.")
     return array
 
 
 def shape_hint(got: tuple, expected: tuple) -> str:
     __tracebackhide__ = True
     if len(got) == len(expected) and sorted(got) == sorted(expected):
-        return " Two axes look swapped: multiply on the right by the transpose (x @ W.T)."
+        return " The sizes are right but in another order: are two axes swapped?"
     if len(got) < len(expected):
         return " An axis is missing: keep the batch (and time) axes of the input."
     if len(got) > len(expected):
@@ -296,7 +308,8 @@ def require_result_shape(got: np.ndarray, expected: tuple, name: str, what: str,
     __tracebackhide__ = True
     if got.shape != tuple(expected):
         raise FeedbackError(
-            f"{name} returned {what} of shape {got.shape} for {context}; expected {tuple(expected)}."
+            f"{name} returned {what} of the wrong shape.\n"
+            f"It is {got.shape} for {context}; expected {tuple(expected)}."
             + shape_hint(got.shape, tuple(expected))
         )
 

@@ -12,15 +12,15 @@ from ._core import rng_for
 
 
 def sizes(rng: np.random.Generator, hidden: bool) -> tuple[int, int, int, int]:
-    """(T, B, D, H) with D != H and B distinct from both, so a transposed weight or a
-    swapped axis shows up as a wrong shape rather than silently broadcasting."""
+    """(T, B, D, H), all four different, so a transposed weight or a swapped axis (time and
+    batch included) shows up as a wrong shape rather than silently broadcasting."""
     __tracebackhide__ = True
     if not hidden:
         return 4, 2, 3, 5
     D = int(rng.integers(2, 6))
     H = int(rng.choice([h for h in range(3, 8) if h != D]))
     B = int(rng.choice([b for b in range(2, 7) if b not in (D, H)]))
-    T = int(rng.integers(3, 8))
+    T = int(rng.choice([t for t in range(3, 8) if t != B]))
     return T, B, D, H
 
 

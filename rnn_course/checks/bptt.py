@@ -1,21 +1,39 @@
-"""Feedback checks for the RNN backward pass (exercise ex02-bptt).
+"""Feedback checks for the RNN backward pass (exercise ex02-bptt, Parts 1 and 2).
 
-The learner's backward functions receive the caches made by the reference forward
-functions (documented in the exercise), so grading ex02 does not depend on ex01.
+The learner's backward functions receive caches made by the reference cell forward
+(the cache contract, see ``_caches``): one cell cache for ``rnn_cell_backward``, the list
+of the T cell caches for ``rnn_backward``. So grading ex02 does not depend on ex01.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..layers.rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
-from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ..layers.rnn import rnn_cell_backward, rnn_cell_forward
+from ..layers.unroll import unroll
+from ._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
 from ._core import require_result_shape, unpack_triple
+from ._hints import mismatch_sizes
 from ._inputs import case, rnn_params
+from ._sequence import bptt, diagnose_bptt
+from ._watch import uses
 
 CELL = "rnn_cell_backward"
 SEQ = "rnn_backward"
 GRAD_KEYS = ("W_x", "W_h", "b_h")
+
+
+def _hint(cache: dict):
+    """A cell backward's products: da (..., H) against W_x (H, D), and da^T against x_t."""
+    __tracebackhide__ = True
+    H, D = np.shape(cache["W_x"])
+
+    def hint(exc):
+        if mismatch_sizes(exc) != {H, D}:
+            return ""
+        return (f"Hint: going back, the weights are not transposed: dx_t = da @ W_x, (..., {H}) @ ({H}, {D}). "
+                f"For one example the weight gradients are outer products: np.outer(da, x_t).")
+    return hint
 
 
 def _unpack_triple(result, name: str, first: str, second: str):
@@ -24,8 +42,8 @@ def _unpack_triple(result, name: str, first: str, second: str):
     missing = [k for k in GRAD_KEYS if k not in grads]
     if missing:
         raise FeedbackError(
-            f"{name}: grads is missing {', '.join(repr(k) for k in missing)}; it must have the keys "
-            f"'W_x', 'W_h', 'b_h' (the same names as params)"
+            f"{name}: grads is missing {missing[0]!r}.\n"
+            f"It must have the keys 'W_x', 'W_h', 'b_h' (the same names as params)."
         )
     return d1, d2, grads
 
@@ -38,8 +56,8 @@ def _grads_arrays(grads, name, context, expected):
         want = expected[k].shape
         if k == "b_h" and g.ndim == 2 and g.shape[-1] == want[0]:
             raise FeedbackError(
-                f'{name}: grads["b_h"] has shape {g.shape} for {context}: sum it over the batch axis '
-                f"(and time), to shape {want}"
+                f'{name}: grads["b_h"] must be summed over the batch.\n'
+                f"It has shape {g.shape} for {context}: sum it over the batch axis (and time), to {want}."
             )
         require_result_shape(g, want, name, f'grads["{k}"]', context)
         out[k] = g
@@ -48,7 +66,7 @@ def _grads_arrays(grads, name, context, expected):
 
 def _run_cell(fn, dh, cache, context):
     __tracebackhide__ = True
-    result = call_learner(fn, CELL, {"dh_t": dh, "cache": cache})
+    result = call_learner(fn, CELL, {"dh_t": dh, "cache": cache}, hint=_hint(cache))
     dx, dh_prev, grads = _unpack_triple(result, CELL, "dx_t", "dh_prev")
     want_dx, want_dh, want_g = rnn_cell_backward(dh, cache)
     dx = as_result_array(dx, CELL, "dx_t")
@@ -78,26 +96,31 @@ def _diagnose_cell(got, want, dh, cache, batch: int | None) -> None:
     h_t = cache["h_t"]
     no_deriv = _cell_formulas(dh, cache, deriv=1.0)
     if close(dx, no_deriv[0]) or close(g["W_x"], no_deriv[2]["W_x"]):
-        raise FeedbackError(f"{CELL}: the derivative of tanh is missing: multiply dh_t by (1 - h_t**2) first")
+        raise FeedbackError(f"{CELL}: the derivative of tanh is missing.\nMultiply dh_t by (1 - h_t**2) first.")
     wrong_h = _cell_formulas(dh, cache, deriv=1.0 - cache["h_prev"] ** 2)
     if close(dx, wrong_h[0]):
-        raise FeedbackError(f"{CELL}: the tanh derivative uses h_prev; it must use the output h_t: (1 - h_t**2)")
+        raise FeedbackError(
+            f"{CELL}: tanh′ must use h_t, not h_prev.\nThe derivative is (1 - h_t**2), "
+            f"with the step's output h_t = cache['h_t']."
+        )
     wrong_tanh = _cell_formulas(dh, cache, deriv=1.0 - np.tanh(h_t) ** 2)
     if close(dx, wrong_tanh[0]):
         raise FeedbackError(
-            f"{CELL}: h_t is already tanh(a), so the derivative is 1 - h_t**2, not 1 - tanh(h_t)**2"
+            f"{CELL}: tanh′ is 1 - h_t**2, not 1 - tanh(h_t)**2.\nh_t is already tanh(a)."
         )
     if batch and close(g["W_x"] * batch, wg["W_x"]):
-        raise FeedbackError(f"{CELL}: gradients are averaged over the batch; sum them instead")
+        raise FeedbackError(f"{CELL}: gradients are averaged over the batch.\nSum them over the batch instead.")
     for name, a, b in (("dx_t", dx, wdx), ("dh_prev", dh_prev, wdh)):
         if not close(a, b):
-            hint = " (dh_prev = da @ W_h: is W_h transposed?)" if name == "dh_prev" else " (dx_t = da @ W_x)"
-            raise FeedbackError(f"{CELL}: {name} is wrong, off by up to {max_diff(a, b):.3g}{hint}")
+            hint = "dh_prev = da @ W_h: is W_h transposed?" if name == "dh_prev" else "dx_t = da @ W_x."
+            raise FeedbackError(f"{CELL}: {name} is wrong.\nIt is off by up to {max_diff(a, b):.3g}. {hint}")
     for k in GRAD_KEYS:
         if not close(g[k], wg[k]):
             if g[k].ndim == 2 and g[k].shape[0] == g[k].shape[1] and close(g[k].T, wg[k]):
-                raise FeedbackError(f'{CELL}: grads["{k}"] is transposed: it is da^T times the input, shape like params["{k}"]')
-            raise FeedbackError(f'{CELL}: grads["{k}"] is wrong, off by up to {max_diff(g[k], wg[k]):.3g}')
+                raise FeedbackError(
+                    f'{CELL}: grads["{k}"] is transposed.\nIt is da^T times the input, shaped like params["{k}"].'
+                )
+            raise FeedbackError(f'{CELL}: grads["{k}"] is wrong.\nIt is off by up to {max_diff(g[k], wg[k]):.3g}.')
 
 
 def check_rnn_cell_backward(fn, *, hidden: bool = False) -> None:
@@ -112,93 +135,35 @@ def check_rnn_cell_backward(fn, *, hidden: bool = False) -> None:
     passed(f"{CELL} gives the right dx_t, dh_prev and parameter gradients, single and batched", hidden)
 
 
-def _run_seq(fn, dhs, cache, context):
+def _run_seq(fn, dhs, caches, context, used):
     __tracebackhide__ = True
-    result = call_learner(fn, SEQ, {"dhs": dhs, "cache": cache})
+    result = call_learner(fn, SEQ, {"dhs": dhs, "cache": caches}, hint=_hint(caches[0]), used=used)
     dX, dh0, grads = _unpack_triple(result, SEQ, "dX", "dh0")
-    want_dX, want_dh0, want_g = rnn_backward(dhs, cache)
+    want = bptt(rnn_cell_backward, dhs, caches)
     dX = as_result_array(dX, SEQ, "dX")
     dh0 = as_result_array(dh0, SEQ, "dh0")
-    require_result_shape(dX, want_dX.shape, SEQ, "dX", context)
-    require_result_shape(dh0, want_dh0.shape, SEQ, "dh0", context)
-    grads = _grads_arrays(grads, SEQ, context, want_g)
-    return (dX, dh0, grads), (want_dX, want_dh0, want_g)
+    require_result_shape(dX, want["dX"].shape, SEQ, "dX", context)
+    require_result_shape(dh0, want["dh0"].shape, SEQ, "dh0", context)
+    grads = _grads_arrays(grads, SEQ, context, want)
+    return {"dX": dX, "dh0": dh0, **grads}, want
 
 
-def _no_carry(dhs, cache):
-    """Each step's gradient from dhs[t] alone: dh_next never added."""
-    __tracebackhide__ = True
-    X, h0, hs = cache["X"], cache["h0"], cache["hs"]
-    h_prevs = np.concatenate([h0[None], hs[:-1]])
-    total = {k: 0.0 for k in GRAD_KEYS}
-    dX = np.empty_like(X)
-    for t in range(X.shape[0]):
-        c = {"x_t": X[t], "h_prev": h_prevs[t], "h_t": hs[t], "W_x": cache["W_x"], "W_h": cache["W_h"]}
-        dX[t], _, g = rnn_cell_backward(dhs[t], c)
-        total = {k: total[k] + g[k] for k in GRAD_KEYS}
-    return dX, total
+def check_rnn_backward(fn, *, cell=None, hidden: bool = False) -> None:
+    """A one-step sequence, then longer sequences, single and batched. ``cache`` is the list of
+    the T cell caches of ``rnn_course.rnn_cell_forward``.
 
-
-def _das(dhs, cache):
-    """Gradients with respect to the pre-activations, step by step, as BPTT computes them."""
-    __tracebackhide__ = True
-    hs, W_h = cache["hs"], cache["W_h"]
-    das, dh_next = np.empty_like(hs), np.zeros_like(cache["h0"])
-    for t in range(hs.shape[0] - 1, -1, -1):
-        das[t] = (dhs[t] + dh_next) * (1.0 - hs[t] ** 2)
-        dh_next = das[t] @ W_h
-    return das
-
-
-def _diagnose_seq(got, want, dhs, cache) -> None:
-    __tracebackhide__ = True
-    dX, dh0, g = got
-    wdX, wdh0, wg = want
-    if close(dX, wdX) and close(dh0, wdh0) and all(close(g[k], wg[k]) for k in GRAD_KEYS):
-        return
-    T = dhs.shape[0]
-    nc_dX, nc_g = _no_carry(dhs, cache)
-    if T > 1 and (close(dX, nc_dX) or close(g["W_h"], nc_g["W_h"])):
-        raise FeedbackError(
-            f"{SEQ}: the gradient flowing back through time is lost: at step t use "
-            f"dh = dhs[t] + dh_next, where dh_next is the dh_prev returned by step t+1"
-        )
-    if close(dX, wdX) and close(dh0, wdh0):
-        das, hs = _das(dhs, cache), cache["hs"]
-        same_step = das.reshape(-1, das.shape[-1]).T @ hs.reshape(-1, hs.shape[-1])
-        if close(g["W_h"], same_step):
-            raise FeedbackError(
-                f'{SEQ}: grads["W_h"] uses the wrong time index: at step t the recurrent input is '
-                f"h_(t-1), which is hs[t-1] (or h0 when t = 0), not hs[t]"
-            )
-        for k in GRAD_KEYS:
-            if not close(g[k], wg[k]):
-                raise FeedbackError(
-                    f'{SEQ}: dX and dh0 are right but grads["{k}"] is wrong (off by up to '
-                    f"{max_diff(g[k], wg[k]):.3g}): the parameters are shared by every step, so "
-                    f"add up each step's gradient (+=) instead of overwriting it"
-                )
-    if not close(dh0, wdh0):
-        raise FeedbackError(
-            f"{SEQ}: dh0 is wrong (off by up to {max_diff(dh0, wdh0):.3g}): it is the dh_prev of step 0, "
-            f"after the loop has gone back through every step"
-        )
-    bad = int(np.argmax([not close(a, b) for a, b in zip(dX, wdX)]))
-    raise FeedbackError(
-        f"{SEQ}: dX[{bad}] is wrong (off by up to {max_diff(dX[bad], wdX[bad]):.3g}): check the time "
-        f"index of the state whose derivative you use, 1 - hs[t]**2 at step t"
-    )
-
-
-def check_rnn_backward(fn, *, hidden: bool = False) -> None:
-    """A one-step sequence, then longer sequences, single and batched."""
+    ``cell`` is the learner's ``rnn_cell_backward``: when ``fn`` runs it and it fails its own
+    check, the message says to fix Part 1 first.
+    """
     __tracebackhide__ = True
     rng, (T, B, D, H), p = case(hidden, 6, rnn_params)
-    for shape, context in (((1,), "a sequence of one step"), ((T,), f"a sequence of {T} steps"),
-                           ((T, B), f"a batch of {B} sequences of {T} steps")):
-        lead = shape[1:]
-        _, cache = rnn_forward(rng.normal(size=(*shape, D)), rng.normal(size=(*lead, H)), p)
-        dhs = rng.normal(size=(*shape, H))
-        got, want = _run_seq(fn, dhs, cache, context)
-        _diagnose_seq(got, want, dhs, cache)
+    used = uses(cell, CELL, 1, check_rnn_cell_backward)
+    with builds_on(SEQ, used, hidden):
+        for shape, context in (((1,), "a sequence of one step"), ((T,), f"a sequence of {T} steps"),
+                               ((T, B), f"a batch of {B} sequences of {T} steps")):
+            lead = shape[1:]
+            hs, caches = unroll(rnn_cell_forward, rng.normal(size=(*shape, D)), rng.normal(size=(*lead, H)), params=p)
+            dhs = rng.normal(size=hs.shape)
+            got, want = _run_seq(fn, dhs, caches, context, used)
+            diagnose_bptt(SEQ, CELL, got, want, dhs, caches, rnn_cell_backward, GRAD_KEYS, part=1)
     passed(f"{SEQ} backpropagates through time correctly: dX, dh0 and gradients summed over steps", hidden)

@@ -19,8 +19,8 @@ def _run(fn, logits, targets, context):
     loss = as_result_array(loss, NAME, "loss")
     if loss.size != 1:
         raise FeedbackError(
-            f"{NAME} returned a loss of shape {loss.shape} for {context}; the loss is one number, "
-            f"the sum of the per-step losses"
+            f"{NAME} returned a loss that is not one number.\nIt has shape {loss.shape} for {context}; "
+            f"the loss is one number, the sum of the per-step losses."
         )
     dlogits = as_result_array(dlogits, NAME, "dlogits")
     require_result_shape(dlogits, logits.shape, NAME, "dlogits", context)
@@ -35,23 +35,23 @@ def _diagnose(got, want, logits, targets) -> None:
     n = targets.size
     if not close(loss, want_loss):
         if close(loss * n, want_loss):
-            raise FeedbackError(f"{NAME}: the loss is averaged; the total loss is the sum over time steps")
+            raise FeedbackError(f"{NAME}: the loss is averaged; sum it instead.\nThe total loss is the sum over time steps.")
         if close(-loss, want_loss):
-            raise FeedbackError(f"{NAME}: the loss has the wrong sign: L_t = -log o_t[y_t]")
+            raise FeedbackError(f"{NAME}: the loss has the wrong sign.\nL_t = -log o_t[y_t]")
         raise FeedbackError(
-            f"{NAME}: the loss is {loss:.6g}, expected {want_loss:.6g}: L = sum_t -log softmax(logits_t)[y_t]"
+            f"{NAME}: the loss is {loss:.6g}, expected {want_loss:.6g}.\nL = sum_t -log softmax(logits_t)[y_t]"
         )
     if not close(d, want_d):
         probs = softmax(logits)
         onehot = np.eye(logits.shape[-1])[targets]
         if close(d * n, want_d):
-            raise FeedbackError(f"{NAME}: dlogits is averaged; for the summed loss it is softmax(logits) - onehot(y)")
+            raise FeedbackError(f"{NAME}: dlogits is averaged; sum it instead.\nFor the summed loss it is softmax(logits) - onehot(y).")
         if close(d, probs):
-            raise FeedbackError(f"{NAME}: dlogits is missing the -1 at the target class: softmax(logits) - onehot(y)")
+            raise FeedbackError(f"{NAME}: dlogits misses the -1 at the target class.\nIt is softmax(logits) - onehot(y).")
         if close(d, -onehot) or close(d, onehot - probs):
-            raise FeedbackError(f"{NAME}: dlogits has the wrong form or sign: it is softmax(logits) - onehot(y)")
+            raise FeedbackError(f"{NAME}: dlogits has the wrong form or sign.\nIt is softmax(logits) - onehot(y).")
         raise FeedbackError(
-            f"{NAME}: dlogits is wrong (off by up to {max_diff(d, want_d):.3g}): softmax(logits) - onehot(y)"
+            f"{NAME}: dlogits is wrong.\nIt is off by up to {max_diff(d, want_d):.3g}: softmax(logits) - onehot(y)."
         )
 
 
@@ -68,14 +68,15 @@ def check_sequence_cross_entropy(fn, *, hidden: bool = False) -> None:
         got, want = _run(fn, logits, targets, context)
         _diagnose(got, want, logits, targets)
     big = rng.normal(size=(T, C)) * 1000.0
+    big[np.arange(T), rng.integers(0, C, size=T)] = rng.uniform(800.0, 1500.0, size=T)  # exp overflows in every row
     targets = rng.integers(0, C, size=T)
     try:
         got, want = _run(fn, big, targets, "large logits (around 1000)")
     except FeedbackError as exc:
         if "NaN or infinite" in str(exc):
             raise FeedbackError(
-                f"{NAME} overflows for large logits (around 1000): subtract each row's maximum before "
-                f"exp, or use log-sum-exp"
+                f"{NAME} overflows for large logits (around 1000).\nSubtract each row's maximum before "
+                f"exp, or use log-sum-exp."
             ) from None
         raise
     _diagnose(got, want, big, targets)

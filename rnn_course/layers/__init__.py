@@ -5,7 +5,8 @@
 - :mod:`~rnn_course.layers.lstm`: the LSTM (gates, cell state, hidden state);
 - :mod:`~rnn_course.layers.gru`: the GRU, in the sources' and in PyTorch's variant;
 - :mod:`~rnn_course.layers.output`: the output layer ``o_t = softmax(W_y h_t + b_y)``;
-- :mod:`~rnn_course.layers.pytorch`: LSTM and GRU parameters to and from PyTorch's layout.
+- :mod:`~rnn_course.layers.pytorch`: LSTM and GRU parameters to and from PyTorch's layout;
+- :mod:`~rnn_course.layers.unroll`: any cell function over a sequence, keeping each step's cache.
 
 Every cell function reads like its equation; every sequence function is the fast path.
 These modules import only the bottom floor (``rnn_course._validate``, ``rnn_course._arrays``)

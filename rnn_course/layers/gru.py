@@ -29,8 +29,8 @@ from the cache; passing one that disagrees with the cache is an error.
 
 Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
 A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
-``(T, B, D)`` with ``X[t]`` the input at step ``t``. ``W_*`` are ``(H, H)``, ``U_*`` are
-``(H, D)``, biases ``(H,)``; code multiplies on the right by the transpose.
+``(T, B, D)``, time-major; code counts steps from 0, so ``X[k]`` holds ``x_{k+1}`` and ``hs[k]``
+holds ``h_{k+1}``. ``W_*`` are ``(H, H)``, ``U_*`` ``(H, D)``, biases ``(H,)``.
 
 The cell functions read like the equations; the sequence functions are the fast path
 (all input projections in one (3H, D) product before the loop, the gates' recurrent
@@ -125,7 +125,8 @@ def gru_cell_forward(x_t, h_prev, params, *, variant="sources"):
     Returns
     -------
     h_t : (H,) or (B, H) the new hidden state.
-    cache : dict of what :func:`gru_cell_backward` needs.
+    cache : dict for :func:`gru_cell_backward`: ``variant``, ``x_t``, ``h_prev``, ``z_t``, ``r_t``,
+        ``h_tilde`` (``n_t``, ``hn`` in PyTorch's variant), the nine parameters by name.
     """
     variant = _check_variant(variant)
     p = _gru_params(params, "gru_cell_forward", variant)
@@ -232,15 +233,16 @@ def gru_forward(X, h0, params, *, variant="sources"):
 
     Parameters
     ----------
-    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[k]`` holds x_{k+1}.
     h0 : (H,) or (B, H) initial hidden state.
     params : dict as for :func:`gru_cell_forward`.
     variant : ``"sources"`` (default) or ``"pytorch"``.
 
     Returns
     -------
-    hs : (T, H) or (T, B, H); ``hs[t]`` is the state after reading ``X[t]``.
-    cache : dict of what :func:`gru_backward` needs.
+    hs : (T, H) or (T, B, H); ``hs[k]`` is the state after reading ``X[k]``.
+    cache : for :func:`gru_backward` only (the fast path's own layout; for one cell cache per
+        step, use :func:`~rnn_course.unroll`).
     """
     variant = _check_variant(variant)
     p = _gru_params(params, "gru_forward", variant)
@@ -296,7 +298,7 @@ def gru_backward(dhs, cache, *, variant=None):
 
     Parameters
     ----------
-    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+    dhs : (T, H) or (T, B, H); ``dhs[k]`` is dLoss/dhs[k] from the layers above
         (only the direct contribution; the path through later steps is added here).
     cache : the cache returned by :func:`gru_forward`.
     variant : optional; the cache knows it. If given it must match the cache.

@@ -9,9 +9,11 @@
 
 Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
 A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
-``(T, B, D)`` with ``X[t]`` the input at step ``t``. Weights are stored as in the
-equations (rows are outputs): every ``W_*`` (on ``h_{t-1}``) is ``(H, H)``, every ``U_*``
-(on ``x_t``) is ``(H, D)``, every ``b_*`` is ``(H,)``, for the gates ``f``, ``i``, ``c``, ``o``.
+``(T, B, D)``, time-major. The maths counts steps from 1 (``h_0`` is the initial state,
+inputs ``x_1 … x_T``); code counts from 0, so ``X[k]`` holds ``x_{k+1}`` and ``hs[k]`` holds
+``h_{k+1}``. Weights are stored as in the equations (rows are outputs): every ``W_*``
+(on ``h_{t-1}``) is ``(H, H)``, every ``U_*`` (on ``x_t``) is ``(H, D)``, every ``b_*`` is
+``(H,)``, for the gates ``f``, ``i``, ``c``, ``o``.
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
@@ -105,7 +107,9 @@ def lstm_cell_forward(x_t, h_prev, c_prev, params):
     -------
     h_t : (H,) or (B, H) the new hidden state.
     c_t : (H,) or (B, H) the new cell state.
-    cache : dict of what :func:`lstm_cell_backward` needs.
+    cache : dict of what :func:`lstm_cell_backward` needs: ``x_t``, ``h_prev``, ``c_prev``, the
+        activated gates ``f_t``, ``i_t``, ``c_tilde``, ``o_t``, the outputs ``c_t``, ``h_t``, and
+        ``params`` (the cell cache of the exercises; :func:`~rnn_course.unroll` keeps one per step).
     """
     p = _lstm_params(params, "lstm_cell_forward")
     W_f, W_i, W_c, W_o = p["W_f"], p["W_i"], p["W_c"], p["W_o"]
@@ -194,16 +198,17 @@ def lstm_forward(X, h0, c0, params):
 
     Parameters
     ----------
-    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[k]`` holds x_{k+1}.
     h0 : (H,) or (B, H) initial hidden state.
     c0 : (H,) or (B, H) initial cell state.
     params : dict with the twelve LSTM parameters (see :func:`lstm_cell_forward`).
 
     Returns
     -------
-    hs : (T, H) or (T, B, H); ``hs[t]`` is the hidden state after reading ``X[t]``.
-    cs : (T, H) or (T, B, H); ``cs[t]`` is the cell state after reading ``X[t]``.
-    cache : dict of what :func:`lstm_backward` needs.
+    hs : (T, H) or (T, B, H); ``hs[k]`` is the hidden state after reading ``X[k]``.
+    cs : (T, H) or (T, B, H); ``cs[k]`` is the cell state after reading ``X[k]``.
+    cache : what :func:`lstm_backward` needs, in the fast path's own layout (stacked gates):
+        pass it to :func:`lstm_backward` only. (For one cell cache per step, use :func:`~rnn_course.unroll`.)
     """
     p = _lstm_params(params, "lstm_forward")
     H, D = p["U_f"].shape
@@ -245,7 +250,7 @@ def lstm_backward(dhs, cache):
 
     Parameters
     ----------
-    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+    dhs : (T, H) or (T, B, H); ``dhs[k]`` is dLoss/dhs[k] from the layers above
         (only the direct contribution; the path through later steps is added here).
         The cell states ``cs`` are taken to reach the loss only through later steps
         (through the hidden states), so there is no ``dcs`` argument; to backpropagate

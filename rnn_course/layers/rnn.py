@@ -4,8 +4,9 @@
 
 Shapes (one fixed set of letters): T time steps, B batch, D input size, H hidden size.
 A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
-``(T, B, D)`` with ``X[t]`` the input at step ``t``. Weights are stored as in the
-equation (rows are outputs): ``W_x`` is ``(H, D)``, ``W_h`` is ``(H, H)``, ``b_h`` is ``(H,)``.
+``(T, B, D)``, time-major. The maths counts steps from 1 (``h_0`` is the initial state,
+inputs ``x_1 … x_T``); code counts from 0, so ``X[k]`` holds ``x_{k+1}`` and ``hs[k]`` holds
+``h_{k+1}``. Weights are stored as in the equation (rows are outputs): ``W_x`` is ``(H, D)``, ``W_h`` is ``(H, H)``, ``b_h`` is ``(H,)``.
 Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no reshaping.
 
 The cell functions are written to read like the equations; the sequence functions are
@@ -81,7 +82,8 @@ def rnn_cell_forward(x_t, h_prev, params):
     Returns
     -------
     h_t : (H,) or (B, H) the new hidden state.
-    cache : dict of what :func:`rnn_cell_backward` needs.
+    cache : dict of what :func:`rnn_cell_backward` needs: ``x_t``, ``h_prev``, ``h_t``, ``W_x``,
+        ``W_h`` (the cell cache of the exercises; :func:`~rnn_course.unroll` keeps one per step).
     """
     W_x, W_h, b_h = _rnn_params(params, "rnn_cell_forward")
     H, D = W_x.shape
@@ -130,14 +132,15 @@ def rnn_forward(X, h0, params):
 
     Parameters
     ----------
-    X : (T, D) or (T, B, D) inputs, time-major: ``X[t]`` is x_t.
+    X : (T, D) or (T, B, D) inputs, time-major: ``X[k]`` holds x_{k+1}.
     h0 : (H,) or (B, H) initial hidden state.
     params : dict with ``W_x``, ``W_h``, ``b_h``.
 
     Returns
     -------
-    hs : (T, H) or (T, B, H); ``hs[t]`` is the state after reading ``X[t]``.
-    cache : dict of what :func:`rnn_backward` needs.
+    hs : (T, H) or (T, B, H); ``hs[k]`` is the state after reading ``X[k]``.
+    cache : what :func:`rnn_backward` needs, in the fast path's own layout: pass it to
+        :func:`rnn_backward` only. (For one cell cache per step, use :func:`~rnn_course.unroll`.)
     """
     W_x, W_h, b_h = _rnn_params(params, "rnn_forward")
     H, D = W_x.shape
@@ -163,7 +166,7 @@ def rnn_backward(dhs, cache):
 
     Parameters
     ----------
-    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dLoss/dhs[t] from the layers above
+    dhs : (T, H) or (T, B, H); ``dhs[k]`` is dLoss/dhs[k] from the layers above
         (only the direct contribution; the path through later steps is added here).
     cache : the cache returned by :func:`rnn_forward`.
 

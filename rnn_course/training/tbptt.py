@@ -35,7 +35,8 @@ def rnn_backward_truncated(dhs, cache, k):
 
     Parameters
     ----------
-    dhs : (T, H) or (T, B, H); ``dhs[t]`` is dL_t/dhs[t], the direct gradient of step t's loss.
+    dhs : (T, H) or (T, B, H); ``dhs[s]`` is the direct gradient at ``hs[s]``, from the loss
+        of the step that read ``X[s]``.
     cache : the cache returned by ``rnn_forward``.
     k : positive int, the number of steps each gradient is carried back through.
 

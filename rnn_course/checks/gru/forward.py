@@ -13,19 +13,18 @@ import numpy as np
 
 from ..._arrays import flat as _flat
 from ...layers.activations import sigmoid
-from ...layers.gru import gru_cell_forward, gru_forward
-from .._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from ...layers.gru import gru_cell_forward
+from ...layers.unroll import unroll
+from .._caches import require_cell_cache, require_sequence_cache
+from .._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
 from .._core import require_result_shape, rng_for, unpack_pair
-from .._inputs import case, sizes, gru_params
+from .._hints import product_hint
+from .._inputs import case, gru_params, sizes
 from .._sequence import diagnose_states, require_states_shape
+from .._watch import uses
 
 CELL, SEQ = "gru_cell_forward", "gru_forward"
 SAT = 30.0  # σ(±30) is 1 or 0 to 1e-13
-#: Added to the message when a learner's matrix product does not fit.
-MATMUL_HINT = ("In the GRU, W_z, W_r, W_h (H, H) multiply h_prev and "
-               "U_z, U_r, U_h (H, D) multiply x_t: are a W and a U swapped?")
-
-
 def _force(p, gate: str, bias) -> dict[str, np.ndarray]:
     """Parameters with the gate ``z`` or ``r`` fixed to ``σ(bias)`` whatever the input."""
     __tracebackhide__ = True
@@ -37,50 +36,62 @@ def _force(p, gate: str, bias) -> dict[str, np.ndarray]:
 
 # ----------------------------------------------------------------- cell forward
 
-#: Typical mistakes in the cell forward, with the message each one gets.
+#: Typical mistakes in the cell forward: (headline, detail) of the message each one gets.
 FORWARD_MISTAKES = {
-    "flip_z": "the update gate is applied the wrong way round (h_t = z ⊙ h_{t-1} + "
-              "(1 − z) ⊙ h̃_t): z_t = 1 must take the candidate, so "
-              "h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t",
-    "reset_x": "the reset gate is applied to the wrong term (to U_h x_t): it "
-               "multiplies the previous state before W_h, W_h (r_t ⊙ h_{t-1})",
-    "reset_after": "the reset gate is applied to the wrong term (after the matrix "
-                   "product, r_t ⊙ (W_h h_{t-1}), as PyTorch does): this course "
-                   "uses W_h (r_t ⊙ h_{t-1})",
-    "reset_none": "the reset gate is not used: the candidate is "
-                  "tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)",
-    "reset_flip": "the candidate uses (1 − r_t) ⊙ h_{t-1}; it is r_t ⊙ h_{t-1}",
-    "cand_sigmoid": "the candidate h̃_t uses the sigmoid; it is tanh(...)",
-    "gate_tanh": "the gates use tanh; z_t and r_t use the sigmoid σ",
-    "swap_zr": "the update and reset gates are swapped: z_t uses W_z, U_z, b_z "
-               "and mixes the states; r_t uses W_r, U_r, b_r inside the candidate",
-    "swap_h": "W_h and U_h are swapped in the candidate: W_h multiplies "
-              "r_t ⊙ h_{t-1}, U_h multiplies x_t",
-    "swap_z": "W_z and U_z are swapped in the update gate: W_z multiplies "
-              "h_{t-1}, U_z multiplies x_t",
-    "swap_r": "W_r and U_r are swapped in the reset gate: W_r multiplies "
-              "h_{t-1}, U_r multiplies x_t",
-    "transpose": "the W matrices are applied transposed: W h_{t-1} is "
-                 "h_prev @ W.T",
-    "no_b_z": "the bias b_z of the update gate is missing",
-    "no_b_r": "the bias b_r of the reset gate is missing",
-    "no_b_h": "the bias b_h of the candidate is missing",
+    "flip_z": ("the update gate is applied the wrong way round",
+               "z_t = 1 must take the candidate: h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t, "
+               "not z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t."),
+    "reset_x": ("the reset gate is applied to U_h x_t",
+                "It multiplies the previous state before W_h: W_h (r_t ⊙ h_{t-1})."),
+    "reset_after": ("the reset gate is applied after W_h",
+                    "PyTorch computes r_t ⊙ (W_h h_{t-1}); this course uses W_h (r_t ⊙ h_{t-1})."),
+    "reset_none": ("the reset gate is not used",
+                   "The candidate is tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)."),
+    "reset_flip": ("the candidate uses (1 − r_t) ⊙ h_{t-1}", "It is r_t ⊙ h_{t-1}."),
+    "cand_sigmoid": ("the candidate h̃_t uses the sigmoid, not tanh",
+                     "h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)."),
+    "gate_tanh": ("the gates use tanh, not the sigmoid", "z_t and r_t use the sigmoid σ."),
+    "swap_zr": ("the update and reset gates are swapped",
+                "z_t uses W_z, U_z, b_z and mixes the states; r_t uses W_r, U_r, b_r inside the candidate."),
+    "swap_h": ("W_h and U_h are swapped in the candidate", "W_h multiplies r_t ⊙ h_{t-1}, U_h multiplies x_t."),
+    "swap_z": ("W_z and U_z are swapped in the update gate", "W_z multiplies h_{t-1}, U_z multiplies x_t."),
+    "swap_r": ("W_r and U_r are swapped in the reset gate", "W_r multiplies h_{t-1}, U_r multiplies x_t."),
+    **{f"transpose_{w}": (f"{w} is applied transposed",
+                          f"{w} multiplies {v} from the right as {v} @ {w}.T, not {v} @ {w}.")
+       for w, v in (("W_z", "h_prev"), ("W_r", "h_prev"), ("W_h", "(r_t * h_prev)"),
+                    ("U_z", "x_t"), ("U_r", "x_t"), ("U_h", "x_t"))},
+    "transpose": ("the W matrices are applied transposed", "W h_{t-1} is h_prev @ W.T."),
+    "no_b_z": ("the bias b_z of the update gate is missing", "z_t = σ(W_z h_{t-1} + U_z x_t + b_z)."),
+    "no_b_r": ("the bias b_r of the reset gate is missing", "r_t = σ(W_r h_{t-1} + U_r x_t + b_r)."),
+    "no_b_h": ("the bias b_h of the candidate is missing", "h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)."),
 }
+
+
+def _gru_hint(params: dict, batch_of):
+    """The hint for a product that did not fit in a function computing GRU steps."""
+    __tracebackhide__ = True
+    products = {f"W_{g}": ("r_t ⊙ h_prev" if g == "h" else "h_prev", np.shape(params[f"W_{g}"])) for g in "zrh"}
+    products.update({f"U_{g}": ("x_t", np.shape(params[f"U_{g}"])) for g in "zrh"})
+    shape = np.shape(batch_of)
+    batch = shape[-2] if len(shape) >= 2 else None
+    return lambda exc: product_hint(exc, products, batch)
 
 
 def _variant(x, h, p, m: str = ""):
     """The GRU cell with the mistake ``m`` (a key of FORWARD_MISTAKES), or right."""
     __tracebackhide__ = True
     square = x.shape[-1] == h.shape[-1]
-    if not square and (m.startswith("swap_") and m != "swap_zr" or m == "transpose"):
+    if not square and (m.startswith("swap_") and m != "swap_zr" or m.startswith("transpose")):
         return None
 
     def weights(g):
         W, U = p[f"W_{g}"], p[f"U_{g}"]
         if m == f"swap_{g}":
             W, U = U, W
-        if m == "transpose":
+        if m in ("transpose", f"transpose_W_{g}"):
             W = W.T
+        if m == f"transpose_U_{g}":
+            U = U.T
         return W, U, (0.0 if m == f"no_b_{g}" else p[f"b_{g}"])
 
     act = np.tanh if m == "gate_tanh" else sigmoid
@@ -102,25 +113,25 @@ def _variant(x, h, p, m: str = ""):
 
 def _cell(fn, x, h, p, context):
     __tracebackhide__ = True
-    result = call_learner(fn, CELL, {"x_t": x, "h_prev": h, "params": p}, matmul_hint=MATMUL_HINT)
-    h_t, _ = unpack_pair(result, CELL, "h_t")
+    result = call_learner(fn, CELL, {"x_t": x, "h_prev": h, "params": p}, hint=_gru_hint(p, x))
+    h_t, cache = unpack_pair(result, CELL, "h_t")
     h_t = as_result_array(h_t, CELL, "h_t")
-    want, _ = gru_cell_forward(x, h, p)
+    want, want_cache = gru_cell_forward(x, h, p)
     require_result_shape(h_t, want.shape, CELL, "h_t", context)
-    return h_t, want
+    return (h_t, cache), (want, want_cache)
 
 
 def _diagnose_forward(got, want, x, h, p, context: str, expected: str):
     __tracebackhide__ = True
     if close(got, want):
         return
-    for m, message in FORWARD_MISTAKES.items():
+    for m, (head, detail) in FORWARD_MISTAKES.items():
         alt = _variant(x, h, p, m)
         if alt is not None and close(got, alt):
-            raise FeedbackError(f"{CELL}: {message} (found with {context})")
+            raise FeedbackError(f"{CELL}: {head}.\n{detail} (Found with {context}.)")
     raise FeedbackError(
-        f"{CELL}: with {context}, h_t should be {expected}; yours differs by "
-        f"up to {max_diff(got, want):.3g}"
+        f"{CELL}: h_t is wrong.\nWith {context}, it should be {expected}; yours differs by "
+        f"up to {max_diff(got, want):.3g}."
     )
 
 
@@ -128,12 +139,12 @@ def check_gru_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
     """h_t is (H,) for a single example (D,) and (B, H) for a batch (B, D)."""
     __tracebackhide__ = True
     rng, (_, B, D, H), p = case(hidden, 51, gru_params)
-    _cell(fn, rng.normal(size=D), rng.normal(size=H), p,
-          f"a single example x_t ({D},), h_prev ({H},)")
-    _cell(fn, rng.normal(size=(B, D)), rng.normal(size=(B, H)), p,
-          f"a batch x_t ({B}, {D}), h_prev ({B}, {H})")
+    for lead, context in (((), f"a single example x_t ({D},), h_prev ({H},)"),
+                          ((B,), f"a batch x_t ({B}, {D}), h_prev ({B}, {H})")):
+        (_, cache), (_, want) = _cell(fn, rng.normal(size=(*lead, D)), rng.normal(size=(*lead, H)), p, context)
+        require_cell_cache(cache, want, "gru", CELL, context, values=False)
     passed(f"{CELL} returns h_t of shape (H,) for one example and (B, H) "
-           f"for a batch", hidden)
+           f"for a batch, and its cache", hidden)
 
 
 def check_gru_cell_forward_values(fn, *, hidden: bool = False) -> None:
@@ -162,13 +173,14 @@ def check_gru_cell_forward_values(fn, *, hidden: bool = False) -> None:
         (p, "every term together", "the GRU equations"),
     )
     for q, context, expected in cases:
-        got, want = _cell(fn, x, h, q, context)
+        (got, _), (want, _) = _cell(fn, x, h, q, context)
         _diagnose_forward(got, want, x, h, q, context, expected)
     p = gru_params(rng, D, H)
     xb, hb = rng.normal(size=(B, D)), rng.normal(size=(B, H))
     context = f"a batch of {B} with D = {D}, H = {H}"
-    got, want = _cell(fn, xb, hb, p, context)
+    (got, cache), (want, want_cache) = _cell(fn, xb, hb, p, context)
     _diagnose_forward(got, want, xb, hb, p, context, "the GRU equations")
+    require_cell_cache(cache, want_cache, "gru", CELL, context, values=True)
     passed(f"{CELL} gives the right values: update gate, reset gate, "
            f"candidate and biases", hidden)
 
@@ -176,14 +188,14 @@ def check_gru_cell_forward_values(fn, *, hidden: bool = False) -> None:
 # --------------------------------------------------------------- sequence forward
 
 
-def _seq(fn, X, h0, p, context):
+def _seq(fn, X, h0, p, context, used):
     __tracebackhide__ = True
-    result = call_learner(fn, SEQ, {"X": X, "h0": h0, "params": p}, matmul_hint=MATMUL_HINT)
-    hs, _ = unpack_pair(result, SEQ, "hs")
+    result = call_learner(fn, SEQ, {"X": X, "h0": h0, "params": p}, hint=_gru_hint(p, h0), used=used)
+    hs, cache = unpack_pair(result, SEQ, "hs")
     hs = as_result_array(hs, SEQ, "hs")
-    want, _ = gru_forward(X, h0, p)
+    want, want_cache = unroll(gru_cell_forward, X, h0, params=p)
     require_states_shape(hs, want, SEQ, context)
-    return hs, want
+    return (hs, cache), (want, want_cache)
 
 
 def _diagnose_seq(got, want, X, h0, p) -> None:
@@ -193,32 +205,52 @@ def _diagnose_seq(got, want, X, h0, p) -> None:
         rows = gru_cell_forward(_flat(X), _flat(np.broadcast_to(h0, want.shape)), p)[0]
         return rows.reshape(want.shape)
 
-    diagnose_states(SEQ, got, want, X, h0, lambda X_, h0_: gru_forward(X_, h0_, p)[0], from_h0, CELL)
+    diagnose_states(SEQ, got, want, X, h0, lambda X_, h0_: unroll(gru_cell_forward, X_, h0_, params=p)[0],
+                    from_h0, CELL)
 
 
-def check_gru_forward_shapes(fn, *, hidden: bool = False) -> None:
-    """hs is (T, H) for a sequence (T, D), (T, B, H) for a batch (T, B, D)."""
+def _uses_cell(cell):
+    __tracebackhide__ = True
+    return uses(cell, CELL, 1, check_gru_cell_forward_shapes, check_gru_cell_forward_values)
+
+
+def check_gru_forward_shapes(fn, *, cell=None, hidden: bool = False) -> None:
+    """hs is (T, H) for a sequence (T, D), (T, B, H) for a batch (T, B, D); the cache is the
+    list of the T cell caches.
+
+    ``cell`` is the learner's ``gru_cell_forward``: when ``fn`` runs it and it fails its own
+    checks, the message says to fix Part 1 first.
+    """
     __tracebackhide__ = True
     rng, (T, B, D, H), p = case(hidden, 53, gru_params)
-    _seq(fn, rng.normal(size=(T, D)), rng.normal(size=H), p,
-         f"X of shape ({T}, {D}) and h0 ({H},)")
-    _seq(fn, rng.normal(size=(T, B, D)), rng.normal(size=(B, H)), p,
-         f"X of shape ({T}, {B}, {D}) and h0 ({B}, {H})")
+    used = _uses_cell(cell)
+    with builds_on(SEQ, used, hidden):
+        for lead, context in (((), f"X of shape ({T}, {D}) and h0 ({H},)"),
+                              ((B,), f"X of shape ({T}, {B}, {D}) and h0 ({B}, {H})")):
+            (_, cache), (_, want) = _seq(fn, rng.normal(size=(T, *lead, D)), rng.normal(size=(*lead, H)), p,
+                                         context, used)
+            require_sequence_cache(cache, want, "gru", SEQ, CELL, context, values=False)
     passed(f"{SEQ} returns hs of shape (T, H) for one sequence and (T, B, H) "
-           f"for a batch", hidden)
+           f"for a batch, and the list of the cell caches", hidden)
 
 
-def check_gru_forward_values(fn, *, hidden: bool = False) -> None:
-    """A one-step sequence, then longer ones, single and batched."""
+def check_gru_forward_values(fn, *, cell=None, hidden: bool = False) -> None:
+    """A one-step sequence, then longer ones, single and batched.
+
+    ``cell`` is the learner's ``gru_cell_forward`` (see :func:`check_gru_forward_shapes`).
+    """
     __tracebackhide__ = True
     rng, (T, B, D, H), p = case(hidden, 54, gru_params)
+    used = _uses_cell(cell)
     h0 = rng.normal(size=H)
-    for X, h, context in (
-        (rng.normal(size=(1, D)), h0, "a sequence of one step"),
-        (rng.normal(size=(T, D)), h0, f"a sequence of {T} steps"),
-        (rng.normal(size=(T, B, D)), rng.normal(size=(B, H)),
-         f"a batch of {B} sequences"),
-    ):
-        got, want = _seq(fn, X, h, p, context)
-        _diagnose_seq(got, want, X, h, p)
+    with builds_on(SEQ, used, hidden):
+        for X, h, context in (
+            (rng.normal(size=(1, D)), h0, "a sequence of one step"),
+            (rng.normal(size=(T, D)), h0, f"a sequence of {T} steps"),
+            (rng.normal(size=(T, B, D)), rng.normal(size=(B, H)),
+             f"a batch of {B} sequences"),
+        ):
+            (got, cache), (want, want_cache) = _seq(fn, X, h, p, context, used)
+            _diagnose_seq(got, want, X, h, p)
+            require_sequence_cache(cache, want_cache, "gru", SEQ, CELL, context, values=True)
     passed(f"{SEQ} carries the hidden state through time correctly", hidden)
