@@ -223,15 +223,19 @@ def draw_hidden_state_heatmap(ax, hs, *, upto=None, labels=None, marks=()) -> No
     """All states ``hs`` (T, H) as an H x T heat map, time along x, in [-1, 1].
 
     Columns after ``upto`` (steps not read yet) are left blank; steps in ``marks`` get
-    a frame.
+    a frame. A colour bar (its axes labelled ``"colorbar"``) beside the map gives the scale.
     """
     T, H = hs.shape
     shown = np.array(hs.T, dtype=float)
     if upto is not None:
         shown[:, upto:] = np.nan
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#eeeeee")
-    ax.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto",
-              extent=(0.5, T + 0.5, H - 0.5, -0.5), interpolation="nearest")
+    image = ax.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto",
+                      extent=(0.5, T + 0.5, H - 0.5, -0.5), interpolation="nearest")
+    bar = ax.figure.colorbar(image, ax=ax, ticks=(-1, -0.5, 0, 0.5, 1), fraction=0.04, pad=0.015)
+    bar.ax.set_label("colorbar")
+    bar.ax.tick_params(labelsize=8)
+    bar.set_label("value of the unit", fontsize=9)
     for t in marks:
         ax.add_patch(plt.Rectangle((t - 0.5, -0.5), 1, H, fill=False,
                                    edgecolor=EDGE, linewidth=2.0))
@@ -275,8 +279,9 @@ def plot_hidden_state_steps(X, params, steps, *, h0=None, labels=None) -> Figure
 
     Returns
     -------
-    A ``Figure`` with ``1 + len(steps)`` axes: the heat map, then the bar charts, whose
-    labels (``Axes.get_label()``) are ``"state-<t>"``.
+    A ``Figure`` with ``2 + len(steps)`` axes: the heat map, its colour bar (labelled
+    ``"colorbar"``), then the bar charts, whose labels (``Axes.get_label()``) are
+    ``"state-<t>"``.
     """
     hs = hidden_states_of(X, params, h0)
     T = hs.shape[0]
