@@ -35,8 +35,18 @@ from .layers.pytorch import (
     gru_params_to_torch,
     lstm_params_from_torch,
     lstm_params_to_torch,
+    rnn_stack_from_torch,
+    rnn_stack_to_torch,
 )
 from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from .layers.stacked import (
+    bidirectional_backward,
+    bidirectional_forward,
+    init_stack_params,
+    stack_backward,
+    stack_final_states,
+    stack_forward,
+)
 from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
 from .training.clipping import clip_grad_norm, clip_grad_value
 from .training.gradcheck import check_gradients, numerical_gradient, rel_error
@@ -74,6 +84,14 @@ __all__ = [
     "lstm_params_from_torch",
     "gru_params_to_torch",
     "gru_params_from_torch",
+    "init_stack_params",
+    "bidirectional_forward",
+    "bidirectional_backward",
+    "stack_forward",
+    "stack_backward",
+    "stack_final_states",
+    "rnn_stack_to_torch",
+    "rnn_stack_from_torch",
     # training
     "mse_loss",
     "softmax_cross_entropy",
