@@ -5,6 +5,7 @@
 - :mod:`~rnn_course.book.gradients`: chapter 3, vanishing and exploding gradients;
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
 - :mod:`~rnn_course.book.cells`: chapters 4 and 5, the diagrams of the LSTM and GRU cells;
+- :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
   curves, training-curve panels, the frame of every widget, the pieces of the diagrams).
 
