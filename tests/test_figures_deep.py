@@ -50,7 +50,7 @@ def test_input_dependence_is_read_from_the_backward_pass():
     assert np.all(np.triu(one, k=1) == 0) and np.all(one[np.tril_indices(T)] > 0)
     fig = plot_dependence({"one": one, "both": both})
     assert [ax.get_label() for ax in fig.axes] == ["one", "both", "colorbar"]
-    assert np.isnan(fig.axes[0].images[0].get_array()[0, -1])  # zero: drawn white
+    assert np.ma.is_masked(fig.axes[0].images[0].get_array()[0, -1])  # zero: drawn white
     plt.close(fig)
     with pytest.raises(ValueError, match=r"^maps\['bad'\] has shape \(2, 3\)"):
         plot_dependence({"bad": np.ones((2, 3))})
