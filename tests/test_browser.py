@@ -11,6 +11,7 @@ over every page, naming the page:
 - no error output, traceback or stderr in any cell;
 - every internal link (page and anchor) and every image resolves;
 - no request leaves 127.0.0.1 (any other host is blocked and reported);
+- figure captions in dark text of a regular weight;
 - at 390 px, no horizontal overflow of the page, code visible, wide equations scroll;
 - searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX.
 
@@ -61,9 +62,24 @@ INSPECT = r"""
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
     images: [...main.querySelectorAll("img")].map((img) => ({
         src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0})),
+    captions: [...main.querySelectorAll("figcaption p")].map((p) => {
+      const style = getComputedStyle(p);
+      const [r, g, b] = style.color.match(/\d+/g).map(Number);
+      return {text: p.textContent.slice(0, 40), rgb: [r, g, b],
+              weight: Number(style.fontWeight)};
+    }),
   };
 }
 """
+
+
+def contrast_on_white(rgb) -> float:
+    """WCAG contrast ratio of a text colour on a white page."""
+    def linear(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
 
 #: Runs in the page at phone width: what does not fit.
 LAYOUT = r"""
@@ -271,6 +287,16 @@ def test_internal_links_and_images_resolve(visits, site, built_html):
             if not image["ok"]:
                 broken.append(f"{name}: image not shown {image['src']}")
     assert not broken, "\n".join(sorted(broken))
+
+
+def test_figure_captions_are_readable(visits):
+    """Dark text (contrast at least 7:1 on white, WCAG AAA) in a regular weight."""
+    bad = [f"{name}: caption {c['text']!r} has colour {c['rgb']} "
+           f"(contrast {contrast_on_white(c['rgb']):.1f}) and weight {c['weight']}"
+           for name, report in visits[0].items() for c in report["captions"]
+           if contrast_on_white(c["rgb"]) < 7 or c["weight"] < 400]
+    assert sum(len(r["captions"]) for r in visits[0].values()) > 20
+    assert not bad, "\n".join(bad[:20])
 
 
 def test_no_request_leaves_localhost(visits):

@@ -27,7 +27,7 @@ for ``z`` and ``r``; for the candidate, ``bias_hh``'s part is ``b_hn``, which on
 
 A stack of vanilla RNN layers (:func:`~rnn_course.stack_forward`, one-way or
 bidirectional) goes to and from ``torch.nn.RNN(num_layers=L, bidirectional=...)`` with
-:func:`rnn_stack_to_torch` and :func:`rnn_stack_from_torch` (``W_x`` is ``weight_ih``,
+:func:`~rnn_course.rnn_stack_to_torch` and :func:`~rnn_course.rnn_stack_from_torch` (``W_x`` is ``weight_ih``,
 ``W_h`` is ``weight_hh``; the backwards direction's arrays end in ``_reverse``).
 
 Book: chapter 4, the LSTM against PyTorch; chapter 5, PyTorch's GRU conventions, and deep

@@ -8,12 +8,12 @@ one backwards, each with its own parameters, and puts their states side by side:
     y_t  = [h→_t ; h←_t]                                      (2H,)
 
 so ``y_t`` depends on the whole sequence. The backwards RNN is the forwards one run on
-the reversed sequence: :func:`bidirectional_forward` is two calls of ``rnn_forward`` (or
-``gru_forward``) and :func:`bidirectional_backward` two calls of the matching backward.
+the reversed sequence: :func:`~rnn_course.bidirectional_forward` is two calls of ``rnn_forward`` (or
+``gru_forward``) and :func:`~rnn_course.bidirectional_backward` two calls of the matching backward.
 
 A **stack** of L layers feeds the states of each layer to the next as its inputs,
-``x^(1)_t = x_t`` and ``x^(l+1)_t = y^(l)_t``; :func:`stack_forward` and
-:func:`stack_backward` loop over the layers (one direction or two).
+``x^(1)_t = x_t`` and ``x^(l+1)_t = y^(l)_t``; :func:`~rnn_course.stack_forward` and
+:func:`~rnn_course.stack_backward` loop over the layers (one direction or two).
 
 Conventions (those of ``torch.nn.RNN``, so the two compare directly):
 
@@ -42,7 +42,7 @@ from .._validate import as_float_array, as_rng, integer, one_of, positive_int, r
 from .gru import gru_backward, gru_forward, init_gru_params
 from .rnn import init_rnn_params, rnn_backward, rnn_forward
 
-#: The cells a layer can be built from: ``(forward, backward, parameter names)``.
+#: The cells a layer can be built from, each with ``(forward, backward, parameter names)``.
 CELLS = {
     "rnn": (rnn_forward, rnn_backward, ("W_x", "W_h", "b_h")),
     "gru": (gru_forward, gru_backward, ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h")),
@@ -94,7 +94,7 @@ def bidirectional_forward(X, h0, params, *, cell="rnn"):
     Returns
     -------
     Y : (T, 2H) or (T, B, 2H); ``Y[t] = [h→_t ; h←_t]``.
-    cache : dict of what :func:`bidirectional_backward` needs.
+    cache : dict of what :func:`~rnn_course.bidirectional_backward` needs.
     """
     forward, _, names = _cell(cell)
     p_fwd, p_rev = _directions(params, names, "params")
@@ -112,12 +112,12 @@ def bidirectional_forward(X, h0, params, *, cell="rnn"):
 
 
 def bidirectional_backward(dY, cache):
-    """Backward pass of :func:`bidirectional_forward`.
+    """Backward pass of :func:`~rnn_course.bidirectional_forward`.
 
     Parameters
     ----------
     dY : like ``Y`` (T, ..., 2H); ``dY[t]`` is dLoss/dY[t].
-    cache : the cache returned by :func:`bidirectional_forward`.
+    cache : the cache returned by :func:`~rnn_course.bidirectional_forward`.
 
     Returns
     -------
@@ -169,7 +169,7 @@ def stack_forward(X, h0, layers, *, cell="rnn"):
     Returns
     -------
     Y : (T, ..., directions * H), the states of the top layer.
-    cache : dict of what :func:`stack_backward` and :func:`stack_final_states` need.
+    cache : dict of what :func:`~rnn_course.stack_backward` and :func:`~rnn_course.stack_final_states` need.
     """
     forward, _, _ = _cell(cell)
     L, n_dir = _check_stack(layers, cell)
@@ -189,12 +189,12 @@ def stack_forward(X, h0, layers, *, cell="rnn"):
 
 
 def stack_backward(dY, cache):
-    """Backward pass of :func:`stack_forward`.
+    """Backward pass of :func:`~rnn_course.stack_forward`.
 
     Parameters
     ----------
     dY : like ``Y``; dLoss/dY from above the top layer.
-    cache : the cache returned by :func:`stack_forward`.
+    cache : the cache returned by :func:`~rnn_course.stack_forward`.
 
     Returns
     -------
