@@ -35,9 +35,19 @@ from .layers.pytorch import (
     gru_params_to_torch,
     lstm_params_from_torch,
     lstm_params_to_torch,
+    rnn_stack_from_torch,
+    rnn_stack_to_torch,
 )
 from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .layers.unroll import unroll
+from .layers.stacked import (
+    bidirectional_backward,
+    bidirectional_forward,
+    init_stack_params,
+    stack_backward,
+    stack_final_states,
+    stack_forward,
+)
 from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
 from .tasks.audio import log_spectrogram
 from .tasks.forecast import forecaster_backward, forecaster_forward
@@ -79,6 +89,14 @@ __all__ = [
     "gru_params_to_torch",
     "gru_params_from_torch",
     "unroll",
+    "init_stack_params",
+    "bidirectional_forward",
+    "bidirectional_backward",
+    "stack_forward",
+    "stack_backward",
+    "stack_final_states",
+    "rnn_stack_to_torch",
+    "rnn_stack_from_torch",
     # training
     "mse_loss",
     "softmax_cross_entropy",

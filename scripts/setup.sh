@@ -6,6 +6,8 @@
 #
 #   bash scripts/setup.sh                # rnn-course[all]: Jupyter, Jupyter Book, nbgrader, data, pytest
 #   WITH_TORCH=1 bash scripts/setup.sh   # also PyTorch ([torch]), for the cross-check tests
+#
+# It also installs Debian's chromium (apt-get, as root) for the browser tests when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +56,20 @@ if [ -n "$debian_missing" ]; then
   else
     echo "setup: the speech section needs the Debian packages$debian_missing" \
          "(sudo apt-get install$debian_missing); without them its page runs and claims nothing" >&2
+  fi
+fi
+
+# The browser tests (tests/test_browser.py) drive Debian's chromium through Playwright,
+# which never downloads a browser of its own here. Installed with apt-get when missing and
+# running as root; otherwise those tests fail saying how to install it.
+if ! command -v chromium >/dev/null 2>&1 && [ "${WITH_BROWSER:-1}" = "1" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium with apt-get (for the browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: chromium is missing: the browser tests need it" \
+         "(Debian/Ubuntu: sudo apt-get install chromium; WITH_BROWSER=0 skips this note)" >&2
   fi
 fi
 

@@ -1,6 +1,7 @@
 """Fixtures shared by the notebook tests (test_book.py, test_exercises.py, test_grading.py),
-the marking of nbval's notebook items (the solution notebooks) as slow, and, for the tests
-of the feedback checks, a look at the first line of every message they make."""
+the built book (test_book.py, test_browser.py), the marking of nbval's notebook items
+(the solution notebooks) as slow, and, for the tests of the feedback checks, a look at the
+first line of every message they make."""
 
 from __future__ import annotations
 
@@ -131,3 +132,28 @@ def execute_notebook(kernel_env):
         return nb
 
     return execute
+
+
+@pytest.fixture(scope="session")
+def built_html(tmp_path_factory) -> Path:
+    """The whole book, built once per test session with the README's command into a
+    temporary folder (``BOOK_OUT``); returns the folder of the HTML.
+
+    ``RNN_COURSE_BUILT_HTML=<folder>`` uses a book built before instead (to rerun the HTML
+    and browser tests while working on them); it is never set in CI.
+    """
+    if os.environ.get("RNN_COURSE_BUILT_HTML"):
+        html = Path(os.environ["RNN_COURSE_BUILT_HTML"]).resolve()
+        assert (html / "index.html").is_file(), f"RNN_COURSE_BUILT_HTML={html}: no index.html there"
+        return html
+    out = tmp_path_factory.mktemp("book")
+    env = dict(os.environ, BOOK_OUT=str(out))
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "build-book.sh")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400,  # a guard against hangs
+    )
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"book build failed (exit {proc.returncode}):\n{log[-6000:]}"
+    html = out / "_build" / "html"
+    assert f"build-book: open {html / 'index.html'}" in log
+    return html

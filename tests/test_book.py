@@ -8,9 +8,7 @@ Tests that start kernels or build the book are marked slow.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -116,22 +114,8 @@ def test_plot_unrolled_rnn_draws_one_cell_per_step():
 
 
 # --------------------------------------------------------------------------------------
-# the whole book, built once into a temporary folder
-
-
-@pytest.fixture(scope="module")
-def built_html(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    env = dict(os.environ, BOOK_OUT=str(out))
-    proc = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "build-book.sh")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400,  # a guard against hangs
-    )
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"book build failed (exit {proc.returncode}):\n{log[-6000:]}"
-    html = out / "_build" / "html"
-    assert f"build-book: open {html / 'index.html'}" in log
-    return html
+# the whole book, built once per test session (the `built_html` fixture of conftest.py,
+# shared with test_browser.py)
 
 
 def html_pages(html: Path) -> list[Path]:
@@ -208,6 +192,34 @@ def test_math_is_rendered_by_the_local_mathjax(built_html):
     assert (fonts / "MathJax_Main-Regular.woff").is_file()
     # the maths is in the page for MathJax to typeset
     assert r"W_h h_{t-1}" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_every_script_is_on_a_page_once(built_html):
+    """Sphinx 7.4 writes an extension's inline scripts twice (sphinx-thebe's ``const
+    THEBE_JS_URL`` then throws); book/_ext/course_html.py keeps one of each."""
+    repeated = []
+    for page in html_pages(built_html):
+        scripts = re.findall(r"<script\b[^>]*>.*?</script>", page.read_text(encoding="utf-8"), re.S)
+        twice = sorted({s[:90] for s in scripts if scripts.count(s) > 1})
+        repeated += [f"{page.relative_to(built_html)}: {s}" for s in twice]
+    assert not repeated, "scripts written twice:\n" + "\n".join(repeated)
+
+
+@pytest.mark.slow
+def test_widget_javascript_only_where_a_widget_is_drawn(built_html):
+    """The 7 MB widget manager (and the widget state) load only on a page that shows a widget."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    for page in html_pages(built_html):
+        text = page.read_text(encoding="utf-8")
+        if "application/vnd.jupyter.widget-view+json" in text:
+            continue
+        urls = [url for _, url in local_assets(page)]
+        loaded = [path for path in config["nb_ipywidgets_js"]
+                  if any(urlsplit(u).path.endswith(path) for u in urls)]
+        assert not loaded, f"{page.relative_to(built_html)} draws no widget but loads {loaded}"
+        assert "application/vnd.jupyter.widget-state+json" not in text, (
+            f"{page.relative_to(built_html)} draws no widget but embeds a widget state")
 
 
 @pytest.mark.slow

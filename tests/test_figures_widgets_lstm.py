@@ -67,6 +67,27 @@ def test_plot_lstm_run_has_inputs_and_three_panels_per_unit(seq):
         plt.close(fig)
 
 
+def overlapping_legends(fig) -> list[str]:
+    """Legends whose box overlaps the plotting area of an axes (and may hide a curve)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [f"legend {[t.get_text() for t in leg.get_texts()]} over axes {ax.get_title()!r}"
+            for leg in legends for ax in fig.axes
+            if leg.get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))]
+
+
+def test_plot_lstm_run_keeps_its_legends_off_the_curves(seq):
+    X, params = seq
+    run = lstm_states_of(X, params)
+    for units in ([0], [1, 3], [0, 1, 2, 4]):
+        fig = plot_lstm_run(X, run, units, marks=[2], input_names=["a", "b"])
+        labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+        assert labels == ["$f_t$", "$i_t$", "$o_t$"]  # one legend for the gates of every unit
+        assert not overlapping_legends(fig)
+        plt.close(fig)
+
+
 def test_plot_lstm_run_rejects_bad_arguments(seq):
     X, params = seq
     run = lstm_states_of(X, params)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rnn_course import check_gradients, numerical_gradient, rel_error
+from rnn_course.training.gradcheck import rel_error_norm
 
 
 def test_gradient_of_a_known_scalar_function():
@@ -51,6 +52,36 @@ def test_check_gradients_catches_a_wrong_gradient():
     bad = check_gradients(forward, {"W": W, "x": x}, up, wrong)
     assert max(good.values()) < 1e-8
     assert min(bad.values()) > 1e-3
+
+
+def test_rel_error_norm_is_not_thrown_off_by_an_entry_near_zero():
+    a = np.array([1.0, 2.0, 1e-9])
+    b = a + np.array([0.0, 0.0, 1e-11])  # a rounding difference on the tiny entry
+    assert rel_error(a, b) > 1e-3  # elementwise: the tiny entry dominates
+    assert rel_error_norm(a, b) < 1e-11
+    assert rel_error_norm(a, -a) == pytest.approx(1.0)
+    assert rel_error_norm(np.zeros(2), np.zeros(2)) == 0.0
+    with pytest.raises(ValueError, match=r"^a has shape \(3,\) but b has shape \(2,\)"):
+        rel_error_norm(a, a[:2])
+
+
+def test_check_gradients_by_norm_catches_a_wrong_gradient_and_names_bad_measures():
+    W = np.array([[1.0, -0.5], [0.25, 2.0]])
+    x = np.array([0.2, -0.4])
+    up = np.array([1.0, -1.0])
+
+    def forward(W, x):
+        return np.tanh(W @ x)
+
+    da = up * (1 - np.tanh(W @ x) ** 2)
+    right = {"W": np.outer(da, x), "x": W.T @ da}
+    wrong = {"W": np.outer(up, x), "x": W.T @ up}  # forgot 1 - tanh^2
+    good = check_gradients(forward, {"W": W, "x": x}, up, right, measure="norm")
+    bad = check_gradients(forward, {"W": W, "x": x}, up, wrong, measure="norm")
+    assert max(good.values()) < 1e-8
+    assert min(bad.values()) > 1e-3
+    with pytest.raises(ValueError, match=r"^measure must be one of \('entry', 'norm'\)"):
+        check_gradients(forward, {"W": W, "x": x}, up, right, measure="max")
 
 
 def test_float32_is_refused_with_a_reason():

@@ -78,11 +78,16 @@ def test_plot_hidden_state_steps_has_a_heatmap_and_one_panel_per_step(seq):
     X, params = seq
     for steps in ([1], [1, 3, 7], list(range(1, 8))):
         fig = plot_hidden_state_steps(X, params, steps, labels="abcdefg")
-        assert len(fig.axes) == 1 + len(steps)
-        assert [ax.get_label() for ax in fig.axes[1:]] == [f"state-{t}" for t in steps]
+        assert len(fig.axes) == 2 + len(steps)
+        assert [ax.get_label() for ax in fig.axes[2:]] == [f"state-{t}" for t in steps]
         assert len(fig.axes[0].images) == 1
         assert fig.axes[0].images[0].get_array().shape == (H, T)
-        for ax in fig.axes[1:]:
+        # the colour scale of the heat map: from -1 to 1, labelled
+        bar = fig.axes[1]
+        assert bar.get_label() == "colorbar"
+        assert fig.axes[0].images[0].get_clim() == (-1, 1)
+        assert bar.get_ylim() == (-1, 1) and bar.get_ylabel() == "value of the unit"
+        for ax in fig.axes[2:]:
             assert len(ax.patches) == H  # one bar per unit
         plt.close(fig)
 

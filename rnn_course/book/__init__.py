@@ -4,10 +4,12 @@
 - :mod:`~rnn_course.book.bptt`: chapter 2, backpropagation through time;
 - :mod:`~rnn_course.book.gradients`: chapter 3, vanishing and exploding gradients;
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
+- :mod:`~rnn_course.book.cells`: chapters 4 and 5, the diagrams of the LSTM and GRU cells;
+- :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
-  curves, training-curve panels, the frame of every widget).
+  curves, training-curve panels, the frame of every widget, the pieces of the diagrams).
 
 A page imports its chapter's module (``from rnn_course.book.lstm import plot_lstm_run``).
 Every widget has a static counterpart here, because the HTML book cannot recompute.

@@ -92,15 +92,17 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
     steps = np.arange(1, T + 1)
 
     n = len(units)
-    fig = plt.figure(figsize=(3.4 * n + 1.4, 7.6))
+    fig = plt.figure(figsize=(3.4 * n + 1.4, 8.2))
     grid = fig.add_gridspec(4, n, height_ratios=(0.8, 1.0, 1.0, 1.0), hspace=0.45,
                             wspace=0.3)
     top = fig.add_subplot(grid[0, :])
     for d in range(D):
         name = input_names[d] if input_names is not None else f"$x_t[{d}]$"
         top.step(steps, X[:, d], where="mid", label=name)
-    top.set_title("inputs", fontsize=11)
-    top.legend(fontsize=8, loc="upper right", ncol=D)
+    top.set_title("inputs", fontsize=11, loc="left")
+    # legends sit outside the panels, so that they never hide a curve
+    top.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=D,
+               frameon=False, borderaxespad=0.2)
     axes = [top]
     for j, u in enumerate(units):
         rows = [fig.add_subplot(grid[r, j]) for r in (1, 2, 3)]
@@ -119,9 +121,11 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
         rows[2].set_ylim(-0.05, 1.05)
         rows[2].set_title(f"unit {u}: gates", fontsize=10)
         rows[2].set_xlabel("step t")
-        if j == 0:
-            rows[2].legend(fontsize=8, ncol=3, loc="lower left")
         axes += rows
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=9, ncol=3, loc="lower center",
+               bbox_to_anchor=(0.5, 0.0), frameon=False, title="gates", title_fontsize=9)
+    fig.subplots_adjust(bottom=0.13, top=0.95)
     for ax in axes:
         for s in marks:
             ax.axvspan(s - 0.5, s + 0.5, color="#cccccc", alpha=0.6, linewidth=0)

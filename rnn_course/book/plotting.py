@@ -5,7 +5,9 @@
 - :func:`plot_curves`: measured curves over a common x axis (losses, similarities);
 - :func:`plot_loss_panels` and :func:`moving_average`: training curves side by side;
 - :class:`PictureWidget`: the frame of every widget (controls, a caption, a PNG that is
-  redrawn when a control moves), with :func:`figure_to_png`.
+  redrawn when a control moves), with :func:`figure_to_png`;
+- :func:`diagram_box`, :func:`diagram_node` and :func:`diagram_arrow`: the boxes, the
+  operation circles and the labelled arrows of the network diagrams (chapters 1, 4, 5).
 
 Book: every chapter (the curves of chapters 2 to 4, the training curves of chapter 5).
 """
@@ -19,6 +21,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path
 
 from .._validate import integer
 
@@ -185,3 +189,55 @@ def plot_loss_panels(panels, *, window: int = 20, xlabel: str = "training step")
         ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# diagrams: boxes, operation circles and labelled arrows
+
+
+def diagram_box(ax, x, y, w, h, colour, text, *, fontsize=13, gid=None) -> FancyBboxPatch:
+    """A rounded box of size ``w`` x ``h`` centred on ``(x, y)``, with ``text`` inside."""
+    patch = FancyBboxPatch(
+        (x - w / 2, y - h / 2), w, h,
+        boxstyle="round,pad=0.02,rounding_size=0.12",
+        facecolor=colour, edgecolor=EDGE, linewidth=1.4, gid=gid, zorder=3,
+    )
+    ax.add_patch(patch)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4)
+    return patch
+
+
+def diagram_node(ax, x, y, text, *, radius=0.22, colour="white", fontsize=12,
+                 gid=None) -> Circle:
+    """A circle centred on ``(x, y)`` holding an operation (``×``, ``+``, ``tanh``, ...)."""
+    patch = Circle((x, y), radius, facecolor=colour, edgecolor=EDGE, linewidth=1.4,
+                   gid=gid, zorder=3)
+    ax.add_patch(patch)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, zorder=4)
+    return patch
+
+
+def diagram_arrow(ax, start, end, *, via=(), colour=EDGE, label=None, label_at=None,
+                  label_offset=(0.0, 0.0), ha="center", connectionstyle="arc3", fontsize=12,
+                  gid=None) -> FancyArrowPatch:
+    """An arrow from ``start`` to ``end``, through the corners ``via`` (right angles), with an
+    optional ``label`` (at ``label_at``, or the middle of the first segment plus
+    ``label_offset``). The arrow's gid is ``gid``; its label's gid is ``"label-" + gid``."""
+    points = [start, *via, end]
+    if via:
+        codes = [Path.MOVETO] + [Path.LINETO] * (len(points) - 1)
+        arrow = FancyArrowPatch(path=Path(points, codes), arrowstyle="-|>", mutation_scale=14,
+                                linewidth=1.4, color=colour, gid=gid, zorder=2)
+    else:
+        arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.4,
+                                color=colour, connectionstyle=connectionstyle, shrinkA=0,
+                                shrinkB=0, gid=gid, zorder=2)
+    ax.add_patch(arrow)
+    if label is not None:
+        if label_at is None:
+            label_at = ((points[0][0] + points[1][0]) / 2 + label_offset[0],
+                        (points[0][1] + points[1][1]) / 2 + label_offset[1])
+        ax.text(*label_at, label, ha=ha, va="center", fontsize=fontsize, color=colour,
+                gid=None if gid is None else f"label-{gid}", zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
+    return arrow

@@ -18,56 +18,42 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .._validate import integer
 from ..layers.rnn import rnn_forward
-from .plotting import CELL, EDGE, HIDDEN, INPUT, OUTPUT, STATE, PictureWidget, figure_and_axes, one_sequence
+from .plotting import (
+    CELL,
+    EDGE,
+    HIDDEN,
+    INPUT,
+    OUTPUT,
+    STATE,
+    PictureWidget,
+    diagram_arrow,
+    diagram_box,
+    figure_and_axes,
+    one_sequence,
+)
 
 _CELL_W, _CELL_H = 1.1, 0.8
-
-
-def _box(ax, x, y, w, h, colour, text, *, fontsize=13, gid=None):
-    patch = FancyBboxPatch(
-        (x - w / 2, y - h / 2), w, h,
-        boxstyle="round,pad=0.02,rounding_size=0.12",
-        facecolor=colour, edgecolor=EDGE, linewidth=1.4, gid=gid,
-    )
-    ax.add_patch(patch)
-    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
-    return patch
-
-
-def _arrow(ax, start, end, *, colour=EDGE, label=None, label_offset=(0.0, 0.0),
-           connectionstyle="arc3", fontsize=12, gid=None):
-    arrow = FancyArrowPatch(
-        start, end, arrowstyle="-|>", mutation_scale=14, linewidth=1.4,
-        color=colour, connectionstyle=connectionstyle, shrinkA=0, shrinkB=0, gid=gid,
-    )
-    ax.add_patch(arrow)
-    if label is not None:
-        mx = (start[0] + end[0]) / 2 + label_offset[0]
-        my = (start[1] + end[1]) / 2 + label_offset[1]
-        ax.text(mx, my, label, ha="center", va="center", fontsize=fontsize, color=colour)
-    return arrow
 
 
 def _draw_folded(ax, cx: float, outputs: bool) -> None:
     """The network as one cell with a loop: h_t comes back in as the next h_{t-1}."""
     cy = 0.0
-    _box(ax, cx, cy, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid="folded-cell")
-    _box(ax, cx, cy - 1.55, 0.75, 0.5, INPUT, r"$x_t$")
-    _arrow(ax, (cx, cy - 1.3), (cx, cy - _CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
+    diagram_box(ax, cx, cy, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid="folded-cell")
+    diagram_box(ax, cx, cy - 1.55, 0.75, 0.5, INPUT, r"$x_t$")
+    diagram_arrow(ax, (cx, cy - 1.3), (cx, cy - _CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
     # the loop on the right side: the state leaves the cell and re-enters it one step later
-    _arrow(
+    diagram_arrow(
         ax, (cx + _CELL_W / 2, cy + 0.2), (cx + _CELL_W / 2, cy - 0.2),
         colour=STATE, connectionstyle="arc,angleA=0,angleB=0,armA=30,armB=30,rad=8",
     )
     ax.text(cx + _CELL_W / 2 + 0.78, cy + 0.0, r"$W_h$", ha="left", va="center",
             fontsize=13, color=STATE)
     if outputs:
-        _box(ax, cx, cy + 2.0, 0.75, 0.5, OUTPUT, r"$o_t$")
-        _arrow(ax, (cx, cy + _CELL_H / 2), (cx, cy + 1.75), label=r"$W_y$",
+        diagram_box(ax, cx, cy + 2.0, 0.75, 0.5, OUTPUT, r"$o_t$")
+        diagram_arrow(ax, (cx, cy + _CELL_H / 2), (cx, cy + 1.75), label=r"$W_y$",
                label_offset=(-0.3, 0))
     ax.text(cx, cy - 2.35, "folded", ha="center", va="center", fontsize=12, style="italic")
 
@@ -108,22 +94,22 @@ def plot_unrolled_rnn(T: int = 4, *, folded: bool = True, outputs: bool = True,
     ax.text(x_h0, 0.0, r"$h_0$", ha="center", va="center", fontsize=14, color=STATE)
     for t in range(1, T + 1):
         cx = x_first + (t - 1) * step
-        _box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
-        _box(ax, cx, -1.55, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
-        _arrow(ax, (cx, -1.3), (cx, -_CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
+        diagram_box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
+        diagram_box(ax, cx, -1.55, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
+        diagram_arrow(ax, (cx, -1.3), (cx, -_CELL_H / 2), label=r"$W_x$", label_offset=(-0.3, 0))
         # the state arriving from the left: h_0 for the first cell, else the previous cell
         start = x_h0 + 0.28 if t == 1 else cx - step + _CELL_W / 2
-        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE,
+        diagram_arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE,
                label=r"$W_h$", label_offset=(0, 0.22))
         if t > 1:
             ax.text(cx - step / 2, -0.25, rf"$h_{{{t - 1}}}$", ha="center", va="center",
                     fontsize=13, color=STATE)
         if outputs:
-            _box(ax, cx, 2.0, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$")
-            _arrow(ax, (cx, _CELL_H / 2), (cx, 1.75), label=r"$W_y$", label_offset=(-0.3, 0))
+            diagram_box(ax, cx, 2.0, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$")
+            diagram_arrow(ax, (cx, _CELL_H / 2), (cx, 1.75), label=r"$W_y$", label_offset=(-0.3, 0))
     # the last state leaves to the right
     last = x_first + (T - 1) * step
-    _arrow(ax, (last + _CELL_W / 2, 0.0), (last + _CELL_W / 2 + 0.7, 0.0), colour=STATE)
+    diagram_arrow(ax, (last + _CELL_W / 2, 0.0), (last + _CELL_W / 2 + 0.7, 0.0), colour=STATE)
     ax.text(last + _CELL_W / 2 + 0.35, -0.25, rf"$h_{{{T}}}$", ha="center", va="center",
             fontsize=13, color=STATE)
     ax.text((x_first + last) / 2, -2.35,
@@ -146,14 +132,14 @@ def _draw_output_mode(ax, T: int, every_step: bool, title: str) -> None:
     ax.text(-0.55, 0.0, r"$h_0$", ha="center", va="center", fontsize=13, color=STATE)
     for t in range(1, T + 1):
         cx = 0.9 + (t - 1) * step
-        _box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
-        _box(ax, cx, -1.5, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
-        _arrow(ax, (cx, -1.25), (cx, -_CELL_H / 2))
+        diagram_box(ax, cx, 0.0, _CELL_W, _CELL_H, CELL, r"$\tanh$", gid=f"cell-{t}")
+        diagram_box(ax, cx, -1.5, 0.75, 0.5, INPUT, rf"$x_{{{t}}}$")
+        diagram_arrow(ax, (cx, -1.25), (cx, -_CELL_H / 2))
         start = -0.3 if t == 1 else cx - step + _CELL_W / 2
-        _arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE)
+        diagram_arrow(ax, (start, 0.0), (cx - _CELL_W / 2, 0.0), colour=STATE)
         if every_step or t == T:
-            _box(ax, cx, 1.9, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$", gid=f"output-{t}")
-            _arrow(ax, (cx, _CELL_H / 2), (cx, 1.65), label=r"$W_y$",
+            diagram_box(ax, cx, 1.9, 0.75, 0.5, OUTPUT, rf"$o_{{{t}}}$", gid=f"output-{t}")
+            diagram_arrow(ax, (cx, _CELL_H / 2), (cx, 1.65), label=r"$W_y$",
                    label_offset=(-0.32, 0))
     ax.set_title(title, fontsize=13)
     ax.set_xlim(-0.9, 0.9 + (T - 1) * step + 0.8)
@@ -223,15 +209,19 @@ def draw_hidden_state_heatmap(ax, hs, *, upto=None, labels=None, marks=()) -> No
     """All states ``hs`` (T, H) as an H x T heat map, time along x, in [-1, 1].
 
     Columns after ``upto`` (steps not read yet) are left blank; steps in ``marks`` get
-    a frame.
+    a frame. A colour bar (its axes labelled ``"colorbar"``) beside the map gives the scale.
     """
     T, H = hs.shape
     shown = np.array(hs.T, dtype=float)
     if upto is not None:
         shown[:, upto:] = np.nan
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#eeeeee")
-    ax.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto",
-              extent=(0.5, T + 0.5, H - 0.5, -0.5), interpolation="nearest")
+    image = ax.imshow(shown, cmap=cmap, vmin=-1, vmax=1, aspect="auto",
+                      extent=(0.5, T + 0.5, H - 0.5, -0.5), interpolation="nearest")
+    bar = ax.figure.colorbar(image, ax=ax, ticks=(-1, -0.5, 0, 0.5, 1), fraction=0.04, pad=0.015)
+    bar.ax.set_label("colorbar")
+    bar.ax.tick_params(labelsize=8)
+    bar.set_label("value of the unit", fontsize=9)
     for t in marks:
         ax.add_patch(plt.Rectangle((t - 0.5, -0.5), 1, H, fill=False,
                                    edgecolor=EDGE, linewidth=2.0))
@@ -275,8 +265,9 @@ def plot_hidden_state_steps(X, params, steps, *, h0=None, labels=None) -> Figure
 
     Returns
     -------
-    A ``Figure`` with ``1 + len(steps)`` axes: the heat map, then the bar charts, whose
-    labels (``Axes.get_label()``) are ``"state-<t>"``.
+    A ``Figure`` with ``2 + len(steps)`` axes: the heat map, its colour bar (labelled
+    ``"colorbar"``), then the bar charts, whose labels (``Axes.get_label()``) are
+    ``"state-<t>"``.
     """
     hs = hidden_states_of(X, params, h0)
     T = hs.shape[0]

@@ -25,7 +25,13 @@ GRU ``r, z, n``. The LSTM's two biases are summed into our ``b_*``. The GRU's ar
 for ``z`` and ``r``; for the candidate, ``bias_hh``'s part is ``b_hn``, which only the
 ``variant="pytorch"`` GRU has (it sits inside the reset gate, so it is not a sum).
 
-Book: chapter 4, the LSTM against PyTorch; chapter 5, PyTorch's GRU conventions.
+A stack of vanilla RNN layers (:func:`~rnn_course.stack_forward`, one-way or
+bidirectional) goes to and from ``torch.nn.RNN(num_layers=L, bidirectional=...)`` with
+:func:`~rnn_course.rnn_stack_to_torch` and :func:`~rnn_course.rnn_stack_from_torch` (``W_x`` is ``weight_ih``,
+``W_h`` is ``weight_hh``; the backwards direction's arrays end in ``_reverse``).
+
+Book: chapter 4, the LSTM against PyTorch; chapter 5, PyTorch's GRU conventions, and deep
+and bidirectional RNNs.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from .gru import PARAM_NAMES as GRU_PARAM_NAMES
 from .gru import _gru_params
 from .lstm import PARAM_NAMES as LSTM_PARAM_NAMES
 from .lstm import _lstm_params
+from .rnn import _rnn_params
 
 #: Our gate names in the order of PyTorch's stacked rows (LSTM: i, f, g, o; GRU: r, z, n).
 LSTM_TORCH_ORDER = ("i", "f", "c", "o")
@@ -47,8 +54,8 @@ GRU_TORCH_ORDER = ("r", "z", "h")
 _KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
-def _suffix(layer) -> str:
-    return f"_l{integer('layer', layer, low=0)}"
+def _suffix(layer, reverse: bool = False) -> str:
+    return f"_l{integer('layer', layer, low=0)}" + ("_reverse" if reverse else "")
 
 
 def _stack(p: Mapping[str, np.ndarray], kind: str, order: tuple[str, ...]) -> np.ndarray:
@@ -62,7 +69,8 @@ def _to_numpy(name: str, value) -> np.ndarray:
     return as_float_array(name, value)
 
 
-def _read_state(state, layer, gates: int, module: str) -> tuple[dict[str, np.ndarray], int]:
+def _read_state(state, layer, gates: int, module: str,
+                reverse: bool = False) -> tuple[dict[str, np.ndarray], int]:
     """The four stacked arrays of one layer, checked, and the hidden size H.
 
     ``state`` is a torch module (its ``state_dict()`` is read) or a mapping. The weights
@@ -74,7 +82,7 @@ def _read_state(state, layer, gates: int, module: str) -> tuple[dict[str, np.nda
         raise TypeError(
             f"state must be a {module} or its state dict, got a {type(state).__name__}"
         )
-    s = _suffix(layer)
+    s = _suffix(layer, reverse)
     missing = [k + s for k in ("weight_ih", "weight_hh") if k + s not in state]
     if missing:
         raise KeyError(f"state is missing {', '.join(map(repr, missing))}; it has {sorted(state)}")
@@ -192,3 +200,55 @@ def gru_params_from_torch(state, *, layer=0, gradients=False) -> dict[str, np.nd
     params["b_h"] = a["bias_ih"][rows["h"]].copy()
     params["b_hn"] = a["bias_hh"][rows["h"]].copy()
     return {k: params[k] for k in (*GRU_PARAM_NAMES, "b_hn")}
+
+
+# ------------------------------------------------------------------ RNN stacks
+
+
+def rnn_stack_to_torch(layers, *, gradients=False) -> dict[str, np.ndarray]:
+    """A stack of vanilla RNN layers in the layout of ``torch.nn.RNN``'s state dict.
+
+    ``layers`` is the list that :func:`~rnn_course.stack_forward` takes (``cell="rnn"``):
+    layer ``l`` gives ``weight_ih_l<l> = W_x``, ``weight_hh_l<l> = W_h``,
+    ``bias_ih_l<l> = b_h`` and ``bias_hh_l<l>`` zeros (with ``gradients=True``, the
+    gradient of ``b_h`` again, as PyTorch's ``.grad`` holds it); a bidirectional layer's
+    ``W_x_reverse``, ... give the same names ending in ``_reverse``.
+    """
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError("layers must be a non-empty list of parameter dicts, the first layer first")
+    state = {}
+    for layer, params in enumerate(layers):
+        reverse = isinstance(params, Mapping) and "W_x_reverse" in params
+        for backwards in (False, True) if reverse else (False,):
+            end = "_reverse" if backwards else ""
+            one = params if not backwards else {k: params[k + end] for k in ("W_x", "W_h", "b_h")}
+            W_x, W_h, b_h = _rnn_params(one, f"layers[{layer}]")
+            s = _suffix(layer, backwards)
+            state.update({"weight_ih" + s: W_x.copy(), "weight_hh" + s: W_h.copy(),
+                          "bias_ih" + s: b_h.copy(),
+                          "bias_hh" + s: b_h.copy() if gradients else np.zeros_like(b_h)})
+    return state
+
+
+def rnn_stack_from_torch(state, *, gradients=False) -> list[dict[str, np.ndarray]]:
+    """The layers of a ``torch.nn.RNN`` (the module, its state dict, or any mapping) as the
+    list :func:`~rnn_course.stack_forward` takes: ``W_x``, ``W_h`` and ``b_h = b_ih + b_hh``
+    per layer (``_reverse`` too when bidirectional). With ``gradients=True`` ``b_h`` is the
+    gradient of either bias, read from ``bias_ih``."""
+    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
+        state = state.state_dict()
+    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
+        raise TypeError("state must be a torch.nn.RNN or a mapping with 'weight_ih_l0', ...")
+    layers, layer = [], 0
+    while "weight_ih" + _suffix(layer) in state:
+        params = {}
+        reverse = "weight_ih" + _suffix(layer, True) in state
+        for backwards in (False, True) if reverse else (False,):
+            a, _ = _read_state(state, layer, 1, "torch.nn.RNN", backwards)
+            end = "_reverse" if backwards else ""
+            bias = a["bias_ih"] if gradients else a["bias_ih"] + a["bias_hh"]
+            params.update({"W_x" + end: a["weight_ih"].copy(), "W_h" + end: a["weight_hh"].copy(),
+                           "b_h" + end: bias.copy()})
+        layers.append(params)
+        layer += 1
+    return layers

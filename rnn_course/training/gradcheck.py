@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .._validate import real
+from .._validate import one_of, real
 
 
 def _require_float64(name: str, x) -> np.ndarray:
@@ -84,19 +84,40 @@ def rel_error(a, b, eps: float = 1e-12) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), eps)))
 
 
+def rel_error_norm(a, b, eps: float = 1e-12) -> float:
+    """Relative error of two arrays as wholes: ``‖a - b‖ / max(‖a‖ + ‖b‖, eps)`` (2-norms).
+
+    Unlike :func:`~rnn_course.rel_error` it is not thrown off by an entry that is almost zero in both
+    (where a rounding difference of 1e-11 is a large fraction of the entry); it reads on
+    the same scale: below ``1e-7`` the two agree to the accuracy of centred differences.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"a has shape {a.shape} but b has shape {b.shape}: expected the same shape")
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), eps))
+
+
 def check_gradients(
     forward: Callable[..., np.ndarray],
     inputs: dict[str, np.ndarray],
     upstream: np.ndarray,
     analytic: dict[str, np.ndarray],
     h: float = 1e-5,
+    *,
+    measure: str = "entry",
 ) -> dict[str, float]:
     """Compare analytic gradients with centred differences, one named input at a time.
 
     ``forward(**inputs)`` returns an array shaped like ``upstream``; ``analytic[name]`` is
     your backward pass's gradient of ``sum(forward(**inputs) * upstream)`` with respect to
-    ``inputs[name]``. Returns ``{name: rel_error}`` for every name in ``analytic``.
+    ``inputs[name]``. Returns ``{name: error}`` for every name in ``analytic``, where the
+    error is :func:`~rnn_course.rel_error` (``measure="entry"``, the largest over the entries) or
+    :func:`~rnn_course.training.gradcheck.rel_error_norm` (``measure="norm"``, the whole array at once: use it for
+    random inputs, where some entry of some gradient may be almost zero).
     """
+    measure = one_of("measure", measure, ("entry", "norm"))
+    error = rel_error if measure == "entry" else rel_error_norm
     unknown = sorted(set(analytic) - set(inputs))
     if unknown:
         raise KeyError(f"analytic has gradients for {unknown} that are not in inputs {sorted(inputs)}")
@@ -104,7 +125,7 @@ def check_gradients(
     for name, grad in analytic.items():
         x = inputs[name]
         numeric = numerical_gradient(lambda _: forward(**inputs), x, df=upstream, h=h)
-        errors[name] = rel_error(numeric, grad)
+        errors[name] = error(numeric, grad)
     return errors
 
 

@@ -1,0 +1,92 @@
+"""The book's HTML fixes, as a local Sphinx extension (``sphinx: local_extensions`` in _config.yml).
+
+- **Each inline script once.** Sphinx 7.4 adds an extension's inline script (one added
+  with ``app.add_js_file(None, body=...)`` after the builder started) to every page twice:
+  once when it is added, and again from the registry before writing, as a different
+  object (filename ``''`` instead of ``None``). sphinx-thebe's ``const THEBE_JS_URL = ...``
+  then throws "Identifier 'THEBE_JS_URL' has already been declared" on every page.
+  :func:`drop_duplicate_scripts` keeps the first copy of each script.
+- **The widget manager only where a widget is drawn.** myst-nb embeds a notebook's widget
+  state, with require.js and the 7 MB widget manager, whenever the notebook saved one,
+  even when every widget output is removed from the page. :func:`widgets_only_where_drawn`
+  drops all three from a page that shows no widget view.
+- **Readable search results.** ``course-search.js`` (on the search page only) makes the
+  result snippets skip the page's buttons and table of contents and show maths without
+  its ``\\(``, ``\\)`` delimiters.
+- **Narrow screens, captions.** ``course.css`` lets wide equations scroll, stacks the
+  maths-next-to-code tables below 720 px (``course.js`` labels each stacked cell with its
+  column), and darkens figure captions. Tables whose body cells hold code get the class
+  ``course-stack`` here (:func:`mark_code_tables`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from docutils import nodes
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _filename(script) -> str:
+    """The file a page script loads ('' for an inline one); old-style scripts are strings."""
+    return os.fspath(getattr(script, "filename", script) or "")
+
+
+def _key(script) -> tuple:
+    attributes = getattr(script, "attributes", {}) or {}
+    return (_filename(script), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+
+
+def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Keep the first of scripts that are the same file, or the same inline body."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        key = _key(script)
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    scripts[:] = kept
+
+
+def widgets_only_where_drawn(app, pagename, templatename, context, doctree) -> None:
+    """Drop the widget state and the widget JavaScript from a page that draws no widget."""
+    scripts = context.get("script_files")
+    if not scripts or WIDGET_VIEW in context.get("body", ""):
+        return
+    widget_js = tuple(app.config.nb_ipywidgets_js or {})
+
+    def is_widget_script(script) -> bool:
+        attributes = getattr(script, "attributes", {}) or {}
+        name = _filename(script)
+        return attributes.get("type") == WIDGET_STATE or (bool(name) and name.endswith(widget_js))
+
+    scripts[:] = [s for s in scripts if not is_widget_script(s)]
+
+
+def search_page_script(app, pagename, templatename, context, doctree) -> None:
+    if pagename == "search":
+        app.add_js_file("course-search.js", defer="defer")
+
+
+def mark_code_tables(app, doctree, docname) -> None:
+    """Give the class ``course-stack`` to tables whose body cells hold code."""
+    for table in doctree.findall(nodes.table):
+        body = next(table.findall(nodes.tbody), None)
+        if body is not None and next(body.findall(nodes.literal), None) is not None:
+            table["classes"].append("course-stack")
+
+
+def setup(app):
+    app.add_css_file("course.css")
+    app.add_js_file("course.js", defer="defer")
+    app.connect("doctree-resolved", mark_code_tables)
+    app.connect("html-page-context", search_page_script)
+    # after every extension has added its scripts to the page
+    app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("html-page-context", widgets_only_where_drawn, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

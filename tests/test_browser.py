@@ -1,0 +1,338 @@
+"""The built book in a real browser: Debian's chromium, headless, driven by Playwright.
+
+The book is built once (the session's ``built_html``, shared with test_book.py) and served
+on 127.0.0.1. One browser loads every page twice, at desktop width and at phone width
+(390 px), and records what it sees; each test below asserts one kind of problem
+over every page, naming the page:
+
+- no console error and no uncaught exception;
+- the maths typeset by MathJax (containers present, no TeX error, no raw ``$$``, ``\\(``
+  or ``\\[`` left in the text);
+- no error output, traceback or stderr in any cell;
+- every internal link (page and anchor) and every image resolves;
+- no request leaves 127.0.0.1 (any other host is blocked and reported);
+- figure captions in dark text of a regular weight;
+- at 390 px, no horizontal overflow of the page, code visible, wide equations scroll;
+- searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX.
+
+Screenshots of each chapter's first page are kept in ``$BROWSER_ARTIFACTS`` (default: a
+pytest temporary folder). Playwright never downloads a browser here: it launches the
+system's chromium (``$CHROMIUM``, default /usr/bin/chromium), which ``scripts/setup.sh``
+installs with apt-get. Without it these tests fail, saying how to install it.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE = 390
+
+#: Runs in the page: what a reader would see, reduced to what the tests check.
+INSPECT = r"""
+() => {
+  const main = document.querySelector("main") || document.body;
+  const copy = main.cloneNode(true);
+  copy.querySelectorAll("pre, code, script, style, mjx-container, .highlight")
+      .forEach((el) => el.remove());
+  const text = copy.innerText || copy.textContent;
+  const math = main.querySelectorAll(".math, span.math, div.math").length;
+  return {
+    text: text,
+    mathSources: math,
+    mathTypeset: main.querySelectorAll("mjx-container").length,
+    mathErrors: [...main.querySelectorAll("mjx-merror")].map((e) => e.textContent).slice(0, 3),
+    errorOutputs: [...main.querySelectorAll(
+        ".cell_output .output.traceback, .cell_output .output.error, "
+        + ".cell_output .output.stderr")].map((e) => e.textContent.slice(0, 200)),
+    links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
+    images: [...main.querySelectorAll("img")].map((img) => ({
+        src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0})),
+    captions: [...main.querySelectorAll("figcaption p")].map((p) => {
+      const style = getComputedStyle(p);
+      const [r, g, b] = style.color.match(/\d+/g).map(Number);
+      return {text: p.textContent.slice(0, 40), rgb: [r, g, b],
+              weight: Number(style.fontWeight)};
+    }),
+  };
+}
+"""
+
+
+def contrast_on_white(rgb) -> float:
+    """WCAG contrast ratio of a text colour on a white page."""
+    def linear(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in rgb)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+#: Runs in the page at phone width: what does not fit.
+LAYOUT = r"""
+(width) => {
+  const problems = [];
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) problems.push(`the page is ${page}px wide`);
+  const main = document.querySelector("main") || document.body;
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.left >= -1 && r.left < width - 20;
+  };
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  // on screen, or inside a box that scrolls sideways (a wide equation, a code block)
+  const fitsOrScrolls = (el) => {
+    for (let node = el; node && node !== main; node = node.parentElement) {
+      if (scrolls(node) && node.getBoundingClientRect().right <= width + 1) return true;
+    }
+    return el.getBoundingClientRect().right <= width + 1;
+  };
+  main.querySelectorAll("pre").forEach((el, i) => {
+    if (!visible(el)) problems.push(`code block ${i + 1} is off screen`);
+  });
+  main.querySelectorAll("td code").forEach((el, i) => {
+    if (!visible(el)) problems.push(`code in a table (${el.textContent.slice(0, 30)}) is off screen`);
+  });
+  main.querySelectorAll("mjx-container[display='true']").forEach((el, i) => {
+    if (!fitsOrScrolls(el)) problems.push(`equation ${i + 1} is cut off (neither fits nor scrolls)`);
+  });
+  return problems;
+}
+"""
+
+
+REFRESH = re.compile(r'<meta[^>]+http-equiv="refresh"[^>]+url=([^"]+)"', re.I)
+
+
+def page_names(html: Path) -> list[str]:
+    """Every HTML page of the build, relative to its root (not the static files, not the
+    redirect that the root index.html is)."""
+    return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
+                  if "_static" not in p.parts and "_sources" not in p.parts
+                  and not REFRESH.search(p.read_text(encoding="utf-8")))
+
+
+def chapter_first_pages(names: list[str]) -> list[str]:
+    return [n for n in names if re.fullmatch(r"book/\d\d-[^/]+/index\.html", n)]
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    folder = os.environ.get("BROWSER_ARTIFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def site(built_html):
+    """The build served on 127.0.0.1 (a free port); yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(built_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed: pip install -e '.[test]' "
+                    "(or run scripts/setup.sh)")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium "
+                    "(apt-get install chromium, which scripts/setup.sh does as root) "
+                    "or point $CHROMIUM at a Chromium executable")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def visits(browser, site, built_html, artifacts):
+    """Visit every page once; returns ``(reports, outside)``: per page what was seen, and
+    every request to a host other than 127.0.0.1 (all blocked)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside = []
+
+    def route(route_, request):
+        if request.url.startswith(site) or request.url.startswith(("data:", "blob:", "about:")):
+            route_.continue_()
+        else:
+            outside.append(request.url)
+            route_.abort()
+
+    context.route("**/*", route)
+    seen = {"console": [], "failed": []}
+    desktop, phone = context.new_page(), context.new_page()
+    phone.set_viewport_size({"width": PHONE, "height": 800})
+    for page in (desktop, phone):
+        page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
+        page.on("pageerror", lambda e: seen["console"].append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.url} ({r.status})"))
+
+    def load(page, name):
+        page.goto(site + name, wait_until="load")
+        page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+                      " ? MathJax.startup.promise.then(() => true) : true")
+
+    names = page_names(built_html)
+    firsts = chapter_first_pages(names)
+    reports = {}
+    for name in names:
+        seen["console"].clear()
+        seen["failed"].clear()
+        load(desktop, name)
+        report = desktop.evaluate(INSPECT)
+        load(phone, name)  # a fresh load at phone width, as a phone would get it
+        report["layout"] = phone.evaluate(LAYOUT, PHONE)
+        if name in firsts:
+            for page, width in ((desktop, 1280), (phone, PHONE)):
+                page.screenshot(path=str(artifacts / f"{name.replace('/', '_')}-{width}.png"),
+                                full_page=True)
+        report["console"] = list(seen["console"])
+        report["failed"] = list(seen["failed"])
+        reports[name] = report
+    context.close()
+    return reports, outside
+
+
+def problems(reports, kind) -> list[str]:
+    return [f"{name}: {item}" for name, report in reports.items() for item in report[kind]]
+
+
+def test_every_page_was_visited(visits, built_html):
+    reports, _ = visits
+    assert len(reports) >= 30 and "book/intro.html" in reports
+    assert chapter_first_pages(list(reports)), "no chapter index pages found"
+    # the root index.html only redirects: to a page that was visited
+    target = REFRESH.search((built_html / "index.html").read_text(encoding="utf-8"))
+    assert target and target.group(1) in reports, "index.html must redirect to a page of the book"
+
+
+def test_no_console_errors(visits):
+    found = problems(visits[0], "console") + problems(visits[0], "failed")
+    assert not found, "console errors and failed requests:\n" + "\n".join(found)
+
+
+def test_maths_is_typeset(visits):
+    bad = []
+    for name, report in visits[0].items():
+        if report["mathSources"] and not report["mathTypeset"]:
+            bad.append(f"{name}: {report['mathSources']} formulas, none typeset by MathJax")
+        if report["mathErrors"]:
+            bad.append(f"{name}: TeX errors {report['mathErrors']}")
+        for raw in ("$$", "\\(", "\\)", "\\["):
+            if raw in report["text"]:
+                at = report["text"].index(raw)
+                bad.append(f"{name}: raw {raw!r} in the text: ...{report['text'][max(0, at - 40):at + 40]!r}")
+    typeset = sum(r["mathTypeset"] for r in visits[0].values())
+    assert typeset > 500, f"only {typeset} formulas typeset in the whole book"
+    assert not bad, "\n".join(bad)
+
+
+def test_no_error_output_in_any_cell(visits):
+    bad = problems(visits[0], "errorOutputs")
+    bad += [f"{name}: a traceback in the text" for name, r in visits[0].items()
+            if "Traceback (most recent call last)" in r["text"]]
+    assert not bad, "\n".join(bad)
+
+
+def test_internal_links_and_images_resolve(visits, site, built_html):
+    ids_of: dict[Path, set[str]] = {}
+
+    def ids(path: Path) -> set[str]:
+        if path not in ids_of:
+            ids_of[path] = set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
+        return ids_of[path]
+
+    broken = []
+    for name, report in visits[0].items():
+        for link in set(report["links"]):
+            if not link.startswith(site):
+                continue  # external links are not followed (and never loaded)
+            parts = urlsplit(link)
+            target = built_html / unquote(parts.path[len(urlsplit(site).path):])
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                broken.append(f"{name}: link to a missing page {link}")
+            elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in ids(target):
+                broken.append(f"{name}: link to a missing anchor {link}")
+        for image in report["images"]:
+            if not image["ok"]:
+                broken.append(f"{name}: image not shown {image['src']}")
+    assert not broken, "\n".join(sorted(broken))
+
+
+def test_figure_captions_are_readable(visits):
+    """Dark text (contrast at least 7:1 on white, WCAG AAA) in a regular weight."""
+    bad = [f"{name}: caption {c['text']!r} has colour {c['rgb']} "
+           f"(contrast {contrast_on_white(c['rgb']):.1f}) and weight {c['weight']}"
+           for name, report in visits[0].items() for c in report["captions"]
+           if contrast_on_white(c["rgb"]) < 7 or c["weight"] < 400]
+    assert sum(len(r["captions"]) for r in visits[0].values()) > 20
+    assert not bad, "\n".join(bad[:20])
+
+
+def test_no_request_leaves_localhost(visits):
+    outside = sorted(set(visits[1]))
+    assert not outside, "requests to other hosts (blocked):\n" + "\n".join(outside)
+
+
+def test_layout_holds_at_phone_width(visits):
+    bad = problems(visits[0], "layout")
+    assert not bad, f"at {PHONE} px:\n" + "\n".join(bad)
+
+
+def test_chapter_screenshots_are_kept(visits, artifacts):
+    firsts = chapter_first_pages(list(visits[0]))
+    for name in firsts:
+        for width in (1280, PHONE):
+            shot = artifacts / f"{name.replace('/', '_')}-{width}.png"
+            assert shot.is_file() and shot.stat().st_size > 10_000, shot
+
+
+def test_search_for_lstm_finds_the_lstm_chapter(browser, site):
+    page = browser.new_page()
+    page.route("**/*", lambda route, request: route.continue_()
+               if request.url.startswith(site) else route.abort())
+    page.goto(urljoin(site, "search.html?q=LSTM"))
+    page.wait_for_selector("#search-results li p.context", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('#search-results .search-pulse, "
+                           "#search-progress:not(:empty)') || "
+                           "document.querySelectorAll('#search-results li').length > 10",
+                           timeout=30_000)
+    results = page.eval_on_selector_all(
+        "#search-results li",
+        "items => items.map((li) => ({href: li.querySelector('a').href, text: li.innerText}))")
+    page.close()
+    hrefs = [urlsplit(r["href"]).path for r in results]
+    assert any(h.endswith("book/04-lstm/index.html") for h in hrefs), hrefs[:20]
+    snippets = "\n".join(r["text"] for r in results)
+    for raw in ("\\(", "\\)", "$$", ".pdf"):
+        assert raw not in snippets, f"a search snippet shows {raw!r}"
