@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arrays import add_products_with_previous, chunk_steps, sigmoid_prescale
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
@@ -218,26 +219,48 @@ def lstm_forward(X, h0, c0, params):
     W = np.concatenate([p[f"W_{g}"] for g in _STACK])
     U = np.concatenate([p[f"U_{g}"] for g in _STACK])
     b = np.concatenate([p[f"b_{g}"] for g in _STACK])
-
-    T = X.shape[0]
-    projected = X @ U.T + b  # every input projection in one product: (T, ..., 4H)
-    dtype = np.result_type(projected, h0, c0, W)
-    gates = np.empty(projected.shape, dtype=dtype)  # activated gates [f, i, o, C̃] per step
-    hs = np.empty((*projected.shape[:-1], H), dtype=dtype)
-    cs = np.empty_like(hs)
-    W_T = W.T
-    h, c = h0, c0
-    for t in range(T):
-        a = projected[t] + h @ W_T
-        g = gates[t]
-        g[..., : 3 * H] = sigmoid(a[..., : 3 * H])
-        g[..., 3 * H :] = np.tanh(a[..., 3 * H :])
-        c = g[..., :H] * c + g[..., H : 2 * H] * g[..., 3 * H :]
-        h = g[..., 2 * H : 3 * H] * np.tanh(c)
-        cs[t] = c
-        hs[t] = h
+    dtype = np.result_type(X, h0, c0, W, U, b)  # float32 stays float32; a float64 anywhere wins
+    hs, cs, gates = _forward_steps(X, h0, c0, W, U, b, dtype)
     cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U}
     return hs, cs, cache
+
+
+def _forward_steps(X, h0, c0, W, U, b, dtype):
+    """The loop of :func:`lstm_forward`: every array written in place, nothing allocated per step.
+
+    ``gates`` first receives every input projection (one product), then each step adds its
+    recurrent product and activates the four gates with one ``np.tanh`` (the sigmoid rows
+    of the weights are pre-scaled by 1/2, see :func:`~rnn_course._arrays.sigmoid_prescale`).
+    """
+    T, batch, H = X.shape[0], X.shape[1:-1], W.shape[1]
+    half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
+    W_T = (half * W).astype(dtype, copy=False).T  # (H, 4H)
+    gates = np.empty((T, *batch, 4 * H), dtype=dtype)  # a_t, then [f, i, o, C̃] in place
+    np.matmul(_flat(X).astype(dtype, copy=False), (half * U).astype(dtype, copy=False).T,
+              out=_flat(gates))
+    gates += (half[:, 0] * b).astype(dtype, copy=False)
+    hs = np.empty((T, *batch, H), dtype=dtype)
+    cs = np.empty_like(hs)
+    rec = np.empty((*batch, 4 * H), dtype=dtype)  # workspaces, reused at every step
+    tmp = np.empty((*batch, H), dtype=dtype)
+    h, c = h0, c0
+    for t in range(T):
+        g = gates[t]
+        np.matmul(h, W_T, out=rec)
+        g += rec
+        np.tanh(g, out=g)  # tanh(a/2) for f, i, o; C̃ = tanh(a_c)
+        sig = g[..., : 3 * H]
+        sig *= 0.5
+        sig += 0.5  # σ(a) = (1 + tanh(a/2)) / 2
+        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+        c_t, h_t = cs[t], hs[t]
+        np.multiply(f, c, out=c_t)
+        np.multiply(i, c_tilde, out=tmp)
+        c_t += tmp  # C_t = f ⊙ C_{t-1} + i ⊙ C̃
+        np.tanh(c_t, out=tmp)
+        np.multiply(o, tmp, out=h_t)  # h_t = o ⊙ tanh(C_t)
+        h, c = h_t, c_t
+    return hs, cs, gates
 
 
 def lstm_backward(dhs, cache):
@@ -264,31 +287,68 @@ def lstm_backward(dhs, cache):
     dhs = as_float_array("dhs", dhs)
     require_shape("dhs", dhs, hs.shape, like="hs")
 
-    T, H = X.shape[0], hs.shape[-1]
-    c_prevs = np.concatenate([c0[None], cs[:-1]], axis=0)
-    das = np.empty_like(gates)  # gradients of the stacked pre-activations [f, i, o, C̃]
-    dh_next = np.zeros_like(h0, dtype=das.dtype)
-    dc_next = np.zeros_like(c0, dtype=das.dtype)
-    for t in range(T - 1, -1, -1):
-        g = gates[t]
-        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
-        tanh_c = np.tanh(cs[t])
-        dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
-        dc = dc_next + dh * o * (1.0 - tanh_c**2)
-        da = das[t]
-        da[..., :H] = dc * c_prevs[t] * f * (1.0 - f)
-        da[..., H : 2 * H] = dc * c_tilde * i * (1.0 - i)
-        da[..., 2 * H : 3 * H] = dh * tanh_c * o * (1.0 - o)
-        da[..., 3 * H :] = dc * i * (1.0 - c_tilde**2)
-        dh_next = da @ W
-        dc_next = dc * f
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
-    dX = das @ U
-    dW = _flat(das).T @ _flat(h_prevs)  # (4H, H), summed over time and batch
-    dU = _flat(das).T @ _flat(X)  # (4H, D)
-    db = _flat(das).sum(axis=0)  # (4H,)
+    dtype = np.result_type(hs, dhs, W, U)
+    dX, dh0, dc0, dW, dU, db = _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype)
+    H = hs.shape[-1]
     grads = {}
     for k, g in enumerate(_STACK):
         rows = slice(k * H, (k + 1) * H)
         grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[rows], dU[rows], db[rows]
-    return dX, dh_next, dc_next, {k: grads[k] for k in PARAM_NAMES}
+    return dX, dh0, dc0, {k: grads[k] for k in PARAM_NAMES}
+
+
+def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
+    """The loop of :func:`lstm_backward`, chunk by chunk of steps, in place.
+
+    Each step writes the gradients of its pre-activations ``[a_f, a_i, a_o, a_c]`` into a
+    chunk buffer; after each chunk, ``dX``, ``dW``, ``dU`` and ``db`` take one product
+    (or sum) for all of its steps (:func:`~rnn_course._arrays.chunk_steps`).
+    """
+    T, batch, H = X.shape[0], X.shape[1:-1], hs.shape[-1]
+    D = X.shape[-1]
+    dX = np.empty((T, *batch, D), dtype=dtype)
+    dW = np.zeros((4 * H, H), dtype=dtype)
+    dU = np.zeros((4 * H, D), dtype=dtype)
+    db = np.zeros(4 * H, dtype=dtype)
+    K = chunk_steps(T, int(np.prod(batch, dtype=int)))
+    chunk = np.empty((K, *batch, 4 * H), dtype=dtype)  # gradients of the pre-activations
+    dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
+    dc = np.zeros((*batch, H), dtype=dtype)  # dC_t, then dC_{t-1} = dC_t ⊙ f_t
+    dh = np.empty((*batch, H), dtype=dtype)
+    tanh_c = np.empty((*batch, H), dtype=dtype)
+    tmp = np.empty((*batch, H), dtype=dtype)
+    for end in range(T, 0, -K):
+        start = max(0, end - K)
+        das = chunk[: end - start]
+        for t in range(end - 1, start - 1, -1):
+            g, da = gates[t], das[t - start]
+            f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+            da_f, da_i, da_o, da_c = da[..., :H], da[..., H : 2 * H], da[..., 2 * H : 3 * H], da[..., 3 * H :]
+            c_prev = cs[t - 1] if t > 0 else c0
+            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
+            np.tanh(cs[t], out=tanh_c)
+            sig, da_sig = g[..., : 3 * H], da[..., : 3 * H]
+            np.subtract(1.0, sig, out=da_sig)
+            da_sig *= sig  # σ'(a) = σ (1 − σ) for f, i, o
+            np.multiply(dh, tanh_c, out=tmp)
+            da_o *= tmp  # do = dh ⊙ tanh(C_t)
+            np.multiply(tanh_c, tanh_c, out=tanh_c)
+            np.subtract(1.0, tanh_c, out=tanh_c)
+            tanh_c *= o
+            tanh_c *= dh
+            dc += tanh_c  # dC_t = dC from step t+1 + dh ⊙ o ⊙ (1 − tanh² C_t)
+            np.multiply(dc, c_prev, out=tmp)
+            da_f *= tmp  # df = dC_t ⊙ C_{t-1}
+            np.multiply(dc, c_tilde, out=tmp)
+            da_i *= tmp  # di = dC_t ⊙ C̃
+            np.multiply(c_tilde, c_tilde, out=da_c)
+            np.subtract(1.0, da_c, out=da_c)
+            da_c *= i
+            da_c *= dc  # da_c = dC_t ⊙ i ⊙ (1 − C̃²)
+            dc *= f  # dC_{t-1}
+            np.matmul(da, W, out=dh_next)
+        np.matmul(_flat(das), U, out=_flat(dX[start:end]))
+        add_products_with_previous(dW, das, h0, hs, start)
+        dU += _flat(das).T @ _flat(X[start:end])
+        db += _flat(das).sum(axis=0)
+    return dX, dh_next, dc, dW, dU, db
