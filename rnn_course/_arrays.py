@@ -17,14 +17,15 @@ def flat(a: np.ndarray) -> np.ndarray:
 
 
 def uniform_params(gen: np.random.Generator, shapes: Mapping[str, tuple[int, ...]],
-                   hidden_size: int) -> dict[str, np.ndarray]:
+                   hidden_size: int, dtype=np.float64) -> dict[str, np.ndarray]:
     """PyTorch's initialisation: every entry from ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     The arrays are drawn in the order of ``shapes`` (``{name: shape}``), so a seed gives
-    the same parameters whatever else the caller does with the result.
+    the same parameters whatever else the caller does with the result; they are drawn in
+    float64 and then rounded to ``dtype``, so a seed gives the same values in both types.
     """
     k = 1.0 / np.sqrt(hidden_size)
-    return {name: gen.uniform(-k, k, shape) for name, shape in shapes.items()}
+    return {name: gen.uniform(-k, k, shape).astype(dtype, copy=False) for name, shape in shapes.items()}
 
 
 #: Rows (steps × batch) of one chunk of a fused backward pass; see :func:`chunk_steps`.

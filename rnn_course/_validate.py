@@ -200,3 +200,18 @@ def require_cache(cache, keys: Iterable[str], *, made_by: str) -> None:
     """Require the dict that ``made_by`` returned as its cache (every key present)."""
     if not isinstance(cache, Mapping) or any(k not in cache for k in keys):
         raise TypeError(f"cache must be the cache returned by {made_by}")
+
+
+#: The floating-point types every layer, loss and optimiser supports, end to end.
+FLOAT_DTYPES = ("float64", "float32")
+
+
+def float_dtype(name: str, value) -> np.dtype:
+    """Return ``value`` as ``np.float64`` or ``np.float32``; anything else raises naming ``name``."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.name not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be one of {FLOAT_DTYPES} (a name or a NumPy type), got {value!r}")
+    return dtype

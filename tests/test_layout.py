@@ -24,6 +24,7 @@ ALLOWED = {
     "tasks": {"training", "layers", "_validate", "_arrays"},
     "book": {"tasks", "training", "layers", "_validate", "_arrays"},
     "checks": {"training", "layers", "_validate", "_arrays"},
+    "perf": {"tasks", "training", "layers", "_validate", "_arrays"},
 }
 
 

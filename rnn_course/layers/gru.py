@@ -50,6 +50,7 @@ from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     one_of,
     positive_int,
     require_cache,
@@ -316,17 +317,18 @@ def gru_backward(dhs, cache, *, variant=None):
 
 
 def init_gru_params(
-    input_size, hidden_size, *, rng=None, variant="sources"
+    input_size, hidden_size, *, rng=None, variant="sources", dtype=np.float64
 ) -> dict[str, np.ndarray]:
     """GRU parameters drawn as PyTorch does: every entry from ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_z, W_r, W_h`` (H, H), ``U_z, U_r, U_h`` (H, D), ``b_z, b_r, b_h`` (H,);
-    with ``variant="pytorch"`` also ``b_hn`` (H,).
+    with ``variant="pytorch"`` also ``b_hn`` (H,); all of ``dtype`` (``float64`` or ``float32``).
     """
     variant = _check_variant(variant)
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
-    return uniform_params(as_rng(rng), param_shapes(D, H, variant=variant), H)
+    dtype = float_dtype("dtype", dtype)
+    return uniform_params(as_rng(rng), param_shapes(D, H, variant=variant), H, dtype)
 
 
 def gru_param_count(input_size, hidden_size, *, variant="sources") -> int:

@@ -33,6 +33,7 @@ from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     positive_int,
     real,
     require_cache,
@@ -61,7 +62,8 @@ def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]
     return shapes
 
 
-def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0) -> dict[str, np.ndarray]:
+def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0,
+                     dtype=np.float64) -> dict[str, np.ndarray]:
     """Parameters of an LSTM, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_f, W_i, W_c, W_o`` (H, H), ``U_f, U_i, U_c, U_o`` (H, D) and
@@ -70,13 +72,16 @@ def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0) -> d
     ``forget_bias`` is added to the drawn ``b_f``. The default 0.0 keeps PyTorch's
     initialisation; 1.0 (Gers et al. 2000, Jozefowicz et al. 2015) starts the forget gate
     near σ(1) ≈ 0.73, so the cell state, and its gradient, survive many steps early in
-    training. The random draws are the same whatever ``forget_bias`` is.
+    training. The random draws are the same whatever ``forget_bias`` is. Every array is
+    of ``dtype`` (``float64`` or ``float32``).
     """
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
     forget_bias = real("forget_bias", forget_bias)
+    dtype = float_dtype("dtype", dtype)
     params = uniform_params(as_rng(rng), param_shapes(D, H), H)
     params["b_f"] = params["b_f"] + forget_bias
+    params = {k: v.astype(dtype, copy=False) for k, v in params.items()}
     return {k: params[k] for k in PARAM_NAMES}
 
 

@@ -25,6 +25,7 @@ from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     positive_int,
     require_cache,
     require_matrix,
@@ -43,20 +44,22 @@ def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]
     return {"W_x": (H, D), "W_h": (H, H), "b_h": (H,)}
 
 
-def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None) -> dict[str, np.ndarray]:
+def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None,
+                    dtype=np.float64) -> dict[str, np.ndarray]:
     """Parameters of a vanilla RNN, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,), and with ``output_size`` O also
-    ``W_y`` (O, H) and ``b_y`` (O,).
+    ``W_y`` (O, H) and ``b_y`` (O,), all of ``dtype`` (``float64`` or ``float32``).
     """
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
+    dtype = float_dtype("dtype", dtype)
     gen = as_rng(rng)
-    params = uniform_params(gen, param_shapes(D, H), H)
+    params = uniform_params(gen, param_shapes(D, H), H, dtype)
     if output_size is not None:
         O = positive_int("output_size", output_size)
-        params["W_y"] = uniform_params(gen, {"W_y": (O, H)}, H)["W_y"]
-        params["b_y"] = np.zeros(O)
+        params["W_y"] = uniform_params(gen, {"W_y": (O, H)}, H, dtype)["W_y"]
+        params["b_y"] = np.zeros(O, dtype=dtype)
     return params
 
 

@@ -81,7 +81,8 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="sum"):
         )
 
     y = np.where(keep, targets, 0)[..., None]  # padding may hold anything; read class 0 there
-    shifted = logits - logits.max(axis=-1, keepdims=True)  # largest logit is 0: exp cannot overflow
+    with np.errstate(over="ignore"):  # -inf only where the logit is ~1e308 below the max: o = 0
+        shifted = logits - logits.max(axis=-1, keepdims=True)  # largest logit is 0: exp cannot overflow
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     losses = -np.take_along_axis(log_probs, y, axis=-1)[..., 0]  # (...) one loss per position
     loss = float(np.where(keep, losses, 0.0).sum())
