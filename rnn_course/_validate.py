@@ -115,6 +115,8 @@ def require_dict(name: str, value) -> Mapping:
 
 def as_float_array(name: str, value) -> np.ndarray:
     """Return ``value`` as a floating-point array, or raise ``TypeError`` naming it."""
+    if type(value) is np.ndarray and value.dtype.kind == "f":  # the common case, checked fast
+        return value
     if isinstance(value, Mapping):
         raise TypeError(f"{name} must be an array of numbers, got a {type(value).__name__}")
     try:

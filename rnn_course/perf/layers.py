@@ -165,7 +165,6 @@ def needed_bytes(kind: str, size, dtype: str) -> int:
 
 def peak_memory(case: dict) -> int:
     """Peak bytes allocated during forward plus backward, inputs and parameters excluded."""
-    numpy_pass(case)  # warm-up: the first pass may allocate caches of its own
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
