@@ -176,14 +176,17 @@ def measure(*args: str, threads: int = 2, timeout: float = 1800) -> dict:
     """Run ``python -m rnn_course.perf *args`` in a fresh process and return its results."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "results.json")
-        subprocess.run([sys.executable, "-m", "rnn_course.perf", "--threads", str(threads), *args,
-                        "--json", out], env=environment(threads), check=True, timeout=timeout,
-                       stdout=subprocess.DEVNULL)
+        done = subprocess.run([sys.executable, "-m", "rnn_course.perf", "--threads", str(threads),
+                               *args, "--json", out], env=environment(threads), timeout=timeout,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"python -m rnn_course.perf {' '.join(args)} failed:\n{done.stderr}")
         with open(out, encoding="utf-8") as f:
             return json.load(f)
 
 
 def main(argv=None) -> None:
+    """The command line: parse, restart in the benchmark's environment if needed, run, print."""
     parser = argparse.ArgumentParser(prog="python -m rnn_course.perf", description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="best of this many runs (default 5)")
     parser.add_argument("--threads", type=int, default=2, help="BLAS and torch threads (default 2)")
