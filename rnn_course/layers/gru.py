@@ -34,7 +34,9 @@ A single example is ``(D,)``; a batch is ``(B, D)``; a sequence is ``(T, D)`` or
 
 The cell functions read like the equations; the sequence functions are the fast path
 (all input projections in one (3H, D) product before the loop, the gates' recurrent
-products stacked inside it, weight gradients in one product over all steps).
+products stacked inside it, everything in place in arrays allocated once, weight gradients
+in one product per chunk of steps; the loops are in :mod:`rnn_course.layers.gru_loops`).
+Every sequence function keeps float32 inputs and parameters in float32.
 :func:`~rnn_course.init_gru_params` draws the parameters;
 :func:`~rnn_course.gru_param_count` and :func:`~rnn_course.count_params` count them.
 

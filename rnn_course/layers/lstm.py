@@ -15,7 +15,10 @@ equations (rows are outputs): every ``W_*`` (on ``h_{t-1}``) is ``(H, H)``, ever
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
-all input projections are one matrix product, and each step does one recurrent product.
+all input projections are one matrix product, each step does one recurrent product and one
+``tanh`` for all gates, in place in arrays allocated once, and the backward pass does the
+weight-gradient products once per chunk of steps (the Performance page shows the loops).
+Every sequence function keeps float32 inputs and parameters in float32.
 
 :func:`~rnn_course.init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
 them to and from the stacked layout of ``torch.nn.LSTM``.

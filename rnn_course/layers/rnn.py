@@ -9,7 +9,8 @@ equation (rows are outputs): ``W_x`` is ``(H, D)``, ``W_h`` is ``(H, H)``, ``b_h
 Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no reshaping.
 
 The cell functions are written to read like the equations; the sequence functions are
-the fast path (all input projections in one matrix product, a lean loop over time).
+the fast path (all input projections in one matrix product, a loop over time in place in
+arrays allocated once, weight gradients one product per chunk of steps), in float32 or float64.
 :func:`~rnn_course.init_rnn_params` draws the parameters.
 
 Book: chapter 1 (the recurrence, the sequence forward) and chapter 2 (the backward pass).
