@@ -181,3 +181,12 @@ def test_cross_entropy_is_stable_for_huge_logits(dtype):
     np.testing.assert_allclose(loss, 1e4, rtol=1e-6)
     np.testing.assert_allclose(dlogits[2], [-1.0, 1.0, 0.0], atol=1e-6)
     np.testing.assert_allclose(dlogits[:2], 0.0, atol=1e-6)
+
+
+def test_the_names_model_trains_in_float32():
+    words = ["anna", "bob", "carl", "dana", "eve", "anne", "bo", "cara"]
+    vocab = rc.tasks.charlm.build_vocab(words)
+    run = rc.tasks.charlm.train_charlm("lstm", words, vocab, hidden_size=8, steps=30, rng=0,
+                                       dtype=np.float32)
+    assert {v.dtype for v in run["params"].values()} == {np.dtype(np.float32)}
+    assert run["losses"][-5:].mean() < run["losses"][:5].mean()
