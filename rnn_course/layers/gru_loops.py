@@ -4,7 +4,7 @@ One forward and one backward loop per variant, on stacked arrays (rows z, r, h):
 every step writes into arrays allocated once (the outputs, a chunk buffer, a few
 ``(B, H)`` workspaces) with ``out=`` and in-place operators, so no step allocates, and
 the weight gradients take one product per chunk of steps
-(:func:`~rnn_course._arrays.chunk_steps`). The equations are those of
+(``rnn_course._arrays.chunk_steps``). The equations are those of
 :mod:`rnn_course.layers.gru`; the cell functions there read like them.
 
 Book: chapter 5 (the GRU) and the Performance page.

@@ -238,7 +238,7 @@ def _forward_steps(X, h0, c0, W, U, b, dtype):
 
     ``gates`` first receives every input projection (one product), then each step adds its
     recurrent product and activates the four gates with one ``np.tanh`` (the sigmoid rows
-    of the weights are pre-scaled by 1/2, see :func:`~rnn_course._arrays.sigmoid_prescale`).
+    of the weights are pre-scaled by 1/2, see ``rnn_course._arrays.sigmoid_prescale``).
     """
     T, batch, H = X.shape[0], X.shape[1:-1], W.shape[1]
     half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
@@ -318,7 +318,7 @@ def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
     ``tanh C_t ⊙ σ'(a_o)`` and ``o ⊙ (1 − tanh² C_t)``); the steps then only multiply them
     by ``dC_t`` or ``dh_t``, in a buffer of gates ordered f, i, c, o so that one product
     covers the three of ``dC_t``. After each chunk, ``dX``, ``dW``, ``dU`` and ``db`` take
-    one product (or sum) for all its steps (:func:`~rnn_course._arrays.chunk_steps`).
+    one product (or sum) for all its steps (``rnn_course._arrays.chunk_steps``).
     Returns the gradients with their rows in the order f, i, c, o.
     """
     T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]

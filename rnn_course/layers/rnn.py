@@ -201,7 +201,7 @@ def rnn_backward(dhs, cache):
 def _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype):
     """The loop of :func:`rnn_backward`, chunk by chunk of steps, in place: each step writes
     ``da_t`` into a chunk buffer; each chunk then takes one product for ``dX``, ``dW_x``
-    and ``dW_h`` (:func:`~rnn_course._arrays.chunk_steps`)."""
+    and ``dW_h`` (``rnn_course._arrays.chunk_steps``)."""
     T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]
     dX = np.empty((T, *batch, D), dtype=dtype)
     grads = {"W_x": np.zeros((H, D), dtype=dtype), "W_h": np.zeros((H, H), dtype=dtype),
