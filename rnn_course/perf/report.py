@@ -144,6 +144,36 @@ def print_report(results: dict) -> None:
         print(line)
 
 
+def _html(header, rows) -> str:
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_tables(results: dict) -> dict[str, str]:
+    """The tables of :func:`run`'s results as HTML, one per part that ran (for the book)."""
+    tables = {}
+    if "layers" in results:
+        rows = []
+        for r in results["layers"]:
+            theirs = f"{1e3 * r['torch_s']:.1f}" if r["torch_s"] else "–"
+            ratio = f"{r['ratio']:.2f}" if r["ratio"] else "–"
+            rows.append([r["layer"], *r["size"], r["dtype"], f"{1e3 * r['numpy_s']:.1f}", theirs, ratio])
+        tables["layers"] = _html(["layer", "T", "B", "D", "H", "dtype", "ours (ms)", "PyTorch (ms)",
+                                  "ours / PyTorch"], rows)
+    if "hardware" in results:
+        tables["hardware"] = _html(
+            ["layer", "dtype", "ours (GFLOP/s)", "NumPy's products alone (GFLOP/s)", "fraction"],
+            [[r["layer"], r["dtype"], f"{r['gflops_ours']:.1f}", f"{r['gflops_numpy']:.1f}",
+              f"{r['fraction']:.2f}"] for r in results["hardware"]])
+    if "memory" in results:
+        tables["memory"] = _html(
+            ["layer", "dtype", "peak (MiB)", "needed (MiB)", "peak / needed"],
+            [[r["layer"], r["dtype"], f"{r['peak_mb']:.0f}", f"{r['needed_mb']:.0f}", f"{r['ratio']:.2f}"]
+             for r in results["memory"]])
+    return tables
+
+
 PARTS = ("layers", "hardware", "memory", "training")
 
 
