@@ -145,8 +145,9 @@ def print_report(results: dict) -> None:
 
 
 def _html(header, rows) -> str:
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cell = 'style="padding: 2px 12px; text-align: right"'
+    head = "".join(f"<th {cell}>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td {cell}>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
