@@ -115,6 +115,8 @@ def require_dict(name: str, value) -> Mapping:
 
 def as_float_array(name: str, value) -> np.ndarray:
     """Return ``value`` as a floating-point array, or raise ``TypeError`` naming it."""
+    if type(value) is np.ndarray and value.dtype.kind == "f":  # the common case, checked fast
+        return value
     if isinstance(value, Mapping):
         raise TypeError(f"{name} must be an array of numbers, got a {type(value).__name__}")
     try:
@@ -200,3 +202,18 @@ def require_cache(cache, keys: Iterable[str], *, made_by: str) -> None:
     """Require the dict that ``made_by`` returned as its cache (every key present)."""
     if not isinstance(cache, Mapping) or any(k not in cache for k in keys):
         raise TypeError(f"cache must be the cache returned by {made_by}")
+
+
+#: The floating-point types every layer, loss and optimiser supports, end to end.
+FLOAT_DTYPES = ("float64", "float32")
+
+
+def float_dtype(name: str, value) -> np.dtype:
+    """Return ``value`` as ``np.float64`` or ``np.float32``; anything else raises naming ``name``."""
+    try:
+        dtype = np.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.name not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be one of {FLOAT_DTYPES} (a name or a NumPy type), got {value!r}")
+    return dtype

@@ -3,7 +3,8 @@
 - :mod:`~rnn_course.layers.activations`: the sigmoid and the softmax;
 - :mod:`~rnn_course.layers.rnn`: the vanilla RNN, ``h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)``;
 - :mod:`~rnn_course.layers.lstm`: the LSTM (gates, cell state, hidden state);
-- :mod:`~rnn_course.layers.gru`: the GRU, in the sources' and in PyTorch's variant;
+- :mod:`~rnn_course.layers.gru`: the GRU, in the sources' and in PyTorch's variant
+  (its sequence functions' loops in :mod:`~rnn_course.layers.gru_loops`);
 - :mod:`~rnn_course.layers.stacked`: deep (stacked) and bidirectional RNNs, built from the
   sequence functions of the RNN and the GRU;
 - :mod:`~rnn_course.layers.output`: the output layer ``o_t = softmax(W_y h_t + b_y)``;

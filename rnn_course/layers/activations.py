@@ -21,8 +21,15 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis; subtracting the maximum keeps ``exp`` finite."""
-    z = np.asarray(z, dtype=float)
-    shifted = z - z.max(axis=-1, keepdims=True)
+    """Softmax over the last axis; subtracting the maximum keeps ``exp`` finite.
+
+    Keeps a float32 or float64 input's type (integers give float64). Entries so far below
+    the maximum that the difference overflows (only near the type's limits) get 0.
+    """
+    z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
+    with np.errstate(over="ignore"):  # z - max = -inf only where exp would give 0 anyway
+        shifted = z - z.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=-1, keepdims=True)

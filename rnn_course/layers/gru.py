@@ -34,7 +34,9 @@ holds ``h_{k+1}``. ``W_*`` are ``(H, H)``, ``U_*`` ``(H, D)``, biases ``(H,)``.
 
 The cell functions read like the equations; the sequence functions are the fast path
 (all input projections in one (3H, D) product before the loop, the gates' recurrent
-products stacked inside it, weight gradients in one product over all steps).
+products stacked inside it, everything in place in arrays allocated once, weight gradients
+in one product per chunk of steps; the loops are in :mod:`rnn_course.layers.gru_loops`).
+Every sequence function keeps float32 inputs and parameters in float32.
 :func:`~rnn_course.init_gru_params` draws the parameters;
 :func:`~rnn_course.gru_param_count` and :func:`~rnn_course.count_params` count them.
 
@@ -50,6 +52,7 @@ from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     one_of,
     positive_int,
     require_cache,
@@ -61,6 +64,7 @@ from .._validate import (
     require_vector_batch,
 )
 from .activations import sigmoid
+from .gru_loops import backward_pytorch, backward_sources, forward_pytorch, forward_sources
 
 PARAM_NAMES = ("W_z", "W_r", "W_h", "U_z", "U_r", "U_h", "b_z", "b_r", "b_h")
 VARIANTS = ("sources", "pytorch")
@@ -252,44 +256,21 @@ def gru_forward(X, h0, params, *, variant="sources"):
     require_sequence("X", X, D, against=f"U_h is {p['U_h'].shape}")
     require_vector_batch("h0", h0, H, against=f"W_h is {p['W_h'].shape}", batch=X.shape[1:-1])
 
-    T = X.shape[0]
     U = np.concatenate([p["U_z"], p["U_r"], p["U_h"]])  # (3H, D): rows z, r, h
     b = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
-    projected = X @ U.T + b  # every input projection of every step, one product: (T, ..., 3H)
-    dtype = np.result_type(projected, h0, p["W_h"])
-    gates = np.empty(projected.shape, dtype=dtype)  # z, r, and h̃ (sources) or n (pytorch)
-    hs = np.empty((*projected.shape[:-1], H), dtype=dtype)
-    cache = {"variant": variant, "X": X, "h0": h0, "hs": hs, "gates": gates, "U": U}
-    h = h0
+    cache = {"variant": variant, "X": X, "h0": h0, "U": U}
     if variant == "sources":
-        W_zr_T = np.concatenate([p["W_z"], p["W_r"]]).T  # (H, 2H): both gates in one product
-        W_h_T = p["W_h"].T
-        for t in range(T):
-            zr = sigmoid(projected[t, ..., : 2 * H] + h @ W_zr_T)
-            z, r = zr[..., :H], zr[..., H:]
-            h_tilde = np.tanh(projected[t, ..., 2 * H :] + (r * h) @ W_h_T)
-            h = (1 - z) * h + z * h_tilde
-            gates[t, ..., : 2 * H] = zr
-            gates[t, ..., 2 * H :] = h_tilde
-            hs[t] = h
-        cache.update(W_zr=np.concatenate([p["W_z"], p["W_r"]]), W_h=p["W_h"])
+        W_zr = np.concatenate([p["W_z"], p["W_r"]])  # (2H, H): both gates in one product
+        dtype = np.result_type(X, h0, W_zr, p["W_h"], U, b)
+        hs, gates = forward_sources(X, h0, W_zr, p["W_h"], U, b, dtype)
+        cache.update(W_zr=W_zr, W_h=p["W_h"])
     else:
         # (3H, H): the reset gate acts after the product, so all three gates share it
         W = np.concatenate([p["W_z"], p["W_r"], p["W_h"]])
-        W_T = W.T
-        b_rec = np.concatenate([np.zeros(2 * H, dtype=p["b_hn"].dtype), p["b_hn"]])
-        hns = np.empty_like(hs)
-        for t in range(T):
-            rec = h @ W_T + b_rec  # (..., 3H): W_z h, W_r h, W_h h + b_hn
-            zr = sigmoid(projected[t, ..., : 2 * H] + rec[..., : 2 * H])
-            z, r = zr[..., :H], zr[..., H:]
-            n = np.tanh(projected[t, ..., 2 * H :] + r * rec[..., 2 * H :])
-            h = (1 - z) * n + z * h
-            gates[t, ..., : 2 * H] = zr
-            gates[t, ..., 2 * H :] = n
-            hns[t] = rec[..., 2 * H :]
-            hs[t] = h
+        dtype = np.result_type(X, h0, W, U, b, p["b_hn"])
+        hs, gates, hns = forward_pytorch(X, h0, W, p["b_hn"], U, b, dtype)
         cache.update(W=W, hns=hns)
+    cache.update(hs=hs, gates=gates)  # gates: z, r, and h̃ (sources) or n (pytorch)
     return hs, cache
 
 
@@ -316,66 +297,42 @@ def gru_backward(dhs, cache, *, variant=None):
     dhs = as_float_array("dhs", dhs)
     require_shape("dhs", dhs, hs.shape, like="hs")
 
-    T, H = X.shape[0], hs.shape[-1]
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
-    zs, rs, cands = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]  # views, (T, ..., H)
-    das = np.empty_like(gates)  # gradients of the pre-activations a_z, a_r, a_h (input side)
-    da_z, da_r, da_h = das[..., :H], das[..., H : 2 * H], das[..., 2 * H :]  # views into das
-    dh_next = np.zeros_like(h0, dtype=das.dtype)
+    H = hs.shape[-1]
     if variant == "sources":
         W_zr, W_h = cache["W_zr"], cache["W_h"]
-        for t in range(T - 1, -1, -1):
-            dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
-            h_prev, z, r, h_tilde = h_prevs[t], zs[t], rs[t], cands[t]
-            da_h[t] = dh * z * (1 - h_tilde**2)
-            d_rh = da_h[t] @ W_h  # gradient with respect to r ⊙ h_prev
-            da_z[t] = dh * (h_tilde - h_prev) * z * (1 - z)
-            da_r[t] = d_rh * h_prev * r * (1 - r)
-            dh_next = dh * (1 - z) + d_rh * r + das[t, ..., : 2 * H] @ W_zr
-        dW_zr = _flat(das[..., : 2 * H]).T @ _flat(h_prevs)  # (2H, H), one product over all steps
-        dW = {"W_z": dW_zr[:H], "W_r": dW_zr[H:], "W_h": _flat(da_h).T @ _flat(rs * h_prevs)}
+        dtype = np.result_type(hs, dhs, W_zr, W_h, U)
+        dX, dh0, dW_all, dU, db = backward_sources(dhs, X, h0, hs, gates, W_zr, W_h, U, dtype)
     else:
         W, hns = cache["W"], cache["hns"]
-        d_rec = np.empty_like(gates)  # gradients of W_z h, W_r h and W_h h + b_hn
-        for t in range(T - 1, -1, -1):
-            dh = dhs[t] + dh_next
-            h_prev, z, r, n = h_prevs[t], zs[t], rs[t], cands[t]
-            da_h[t] = dh * (1 - z) * (1 - n**2)
-            da_z[t] = dh * (h_prev - n) * z * (1 - z)
-            da_r[t] = da_h[t] * hns[t] * r * (1 - r)
-            d_rec[t, ..., : 2 * H] = das[t, ..., : 2 * H]
-            d_rec[t, ..., 2 * H :] = da_h[t] * r
-            dh_next = dh * z + d_rec[t] @ W
-        dW_all = _flat(d_rec).T @ _flat(h_prevs)  # (3H, H), one product over all steps
-        dW = {"W_z": dW_all[:H], "W_r": dW_all[H : 2 * H], "W_h": dW_all[2 * H :]}
-    dX = das @ U  # one product for every step
-    dU = _flat(das).T @ _flat(X)  # (3H, D)
-    db = _flat(das).sum(axis=0)
+        dtype = np.result_type(hs, dhs, W, U)
+        dX, dh0, dW_all, dU, db, db_hn = backward_pytorch(dhs, X, h0, hs, gates, hns, W, U, dtype)
+    dW = {"W_z": dW_all[:H], "W_r": dW_all[H : 2 * H], "W_h": dW_all[2 * H :]}
     grads = {
         **dW,
         "U_z": dU[:H], "U_r": dU[H : 2 * H], "U_h": dU[2 * H :],
         "b_z": db[:H], "b_r": db[H : 2 * H], "b_h": db[2 * H :],
     }
     if variant == "pytorch":
-        grads["b_hn"] = _flat(d_rec[..., 2 * H :]).sum(axis=0)
-    return dX, dh_next, grads
+        grads["b_hn"] = db_hn
+    return dX, dh0, grads
 
 
 # ------------------------------------------------------------ parameters, PyTorch
 
 
 def init_gru_params(
-    input_size, hidden_size, *, rng=None, variant="sources"
+    input_size, hidden_size, *, rng=None, variant="sources", dtype=np.float64
 ) -> dict[str, np.ndarray]:
     """GRU parameters drawn as PyTorch does: every entry from ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_z, W_r, W_h`` (H, H), ``U_z, U_r, U_h`` (H, D), ``b_z, b_r, b_h`` (H,);
-    with ``variant="pytorch"`` also ``b_hn`` (H,).
+    with ``variant="pytorch"`` also ``b_hn`` (H,); all of ``dtype`` (``float64`` or ``float32``).
     """
     variant = _check_variant(variant)
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
-    return uniform_params(as_rng(rng), param_shapes(D, H, variant=variant), H)
+    dtype = float_dtype("dtype", dtype)
+    return uniform_params(as_rng(rng), param_shapes(D, H, variant=variant), H, dtype)
 
 
 def gru_param_count(input_size, hidden_size, *, variant="sources") -> int:

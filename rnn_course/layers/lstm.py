@@ -17,7 +17,10 @@ inputs ``x_1 … x_T``); code counts from 0, so ``X[k]`` holds ``x_{k+1}`` and `
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
-all input projections are one matrix product, and each step does one recurrent product.
+all input projections are one matrix product, each step does one recurrent product and one
+``tanh`` for all gates, in place in arrays allocated once, and the backward pass does the
+weight-gradient products once per chunk of steps (the Performance page shows the loops).
+Every sequence function keeps float32 inputs and parameters in float32.
 
 :func:`~rnn_course.init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
 them to and from the stacked layout of ``torch.nn.LSTM``.
@@ -29,11 +32,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arrays import add_products_with_previous, chunk_steps, sigmoid_prescale
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     positive_int,
     real,
     require_cache,
@@ -62,7 +67,8 @@ def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]
     return shapes
 
 
-def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0) -> dict[str, np.ndarray]:
+def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0,
+                     dtype=np.float64) -> dict[str, np.ndarray]:
     """Parameters of an LSTM, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_f, W_i, W_c, W_o`` (H, H), ``U_f, U_i, U_c, U_o`` (H, D) and
@@ -71,13 +77,16 @@ def init_lstm_params(input_size, hidden_size, *, rng=None, forget_bias=0.0) -> d
     ``forget_bias`` is added to the drawn ``b_f``. The default 0.0 keeps PyTorch's
     initialisation; 1.0 (Gers et al. 2000, Jozefowicz et al. 2015) starts the forget gate
     near σ(1) ≈ 0.73, so the cell state, and its gradient, survive many steps early in
-    training. The random draws are the same whatever ``forget_bias`` is.
+    training. The random draws are the same whatever ``forget_bias`` is. Every array is
+    of ``dtype`` (``float64`` or ``float32``).
     """
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
     forget_bias = real("forget_bias", forget_bias)
+    dtype = float_dtype("dtype", dtype)
     params = uniform_params(as_rng(rng), param_shapes(D, H), H)
     params["b_f"] = params["b_f"] + forget_bias
+    params = {k: v.astype(dtype, copy=False) for k, v in params.items()}
     return {k: params[k] for k in PARAM_NAMES}
 
 
@@ -223,26 +232,48 @@ def lstm_forward(X, h0, c0, params):
     W = np.concatenate([p[f"W_{g}"] for g in _STACK])
     U = np.concatenate([p[f"U_{g}"] for g in _STACK])
     b = np.concatenate([p[f"b_{g}"] for g in _STACK])
-
-    T = X.shape[0]
-    projected = X @ U.T + b  # every input projection in one product: (T, ..., 4H)
-    dtype = np.result_type(projected, h0, c0, W)
-    gates = np.empty(projected.shape, dtype=dtype)  # activated gates [f, i, o, C̃] per step
-    hs = np.empty((*projected.shape[:-1], H), dtype=dtype)
-    cs = np.empty_like(hs)
-    W_T = W.T
-    h, c = h0, c0
-    for t in range(T):
-        a = projected[t] + h @ W_T
-        g = gates[t]
-        g[..., : 3 * H] = sigmoid(a[..., : 3 * H])
-        g[..., 3 * H :] = np.tanh(a[..., 3 * H :])
-        c = g[..., :H] * c + g[..., H : 2 * H] * g[..., 3 * H :]
-        h = g[..., 2 * H : 3 * H] * np.tanh(c)
-        cs[t] = c
-        hs[t] = h
+    dtype = np.result_type(X, h0, c0, W, U, b)  # float32 stays float32; a float64 anywhere wins
+    hs, cs, gates = _forward_steps(X, h0, c0, W, U, b, dtype)
     cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U}
     return hs, cs, cache
+
+
+def _forward_steps(X, h0, c0, W, U, b, dtype):
+    """The loop of :func:`lstm_forward`: every array written in place, nothing allocated per step.
+
+    ``gates`` first receives every input projection (one product), then each step adds its
+    recurrent product and activates the four gates with one ``np.tanh`` (the sigmoid rows
+    of the weights are pre-scaled by 1/2, see ``rnn_course._arrays.sigmoid_prescale``).
+    """
+    T, batch, H = X.shape[0], X.shape[1:-1], W.shape[1]
+    half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
+    W_T = np.ascontiguousarray((half * W).T, dtype=dtype)  # (H, 4H); BLAS is faster on it than on a .T view
+    gates = np.empty((T, *batch, 4 * H), dtype=dtype)  # a_t, then [f, i, o, C̃] in place
+    np.matmul(_flat(X).astype(dtype, copy=False), (half * U).astype(dtype, copy=False).T,
+              out=_flat(gates))
+    gates += (half[:, 0] * b).astype(dtype, copy=False)
+    hs = np.empty((T, *batch, H), dtype=dtype)
+    cs = np.empty_like(hs)
+    rec = np.empty((*batch, 4 * H), dtype=dtype)  # workspaces, reused at every step
+    tmp = np.empty((*batch, H), dtype=dtype)
+    h, c = h0, c0
+    for t in range(T):
+        g = gates[t]
+        np.matmul(h, W_T, out=rec)
+        g += rec
+        np.tanh(g, out=g)  # tanh(a/2) for f, i, o; C̃ = tanh(a_c)
+        sig = g[..., : 3 * H]
+        sig *= 0.5
+        sig += 0.5  # σ(a) = (1 + tanh(a/2)) / 2
+        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+        c_t, h_t = cs[t], hs[t]
+        np.multiply(f, c, out=c_t)
+        np.multiply(i, c_tilde, out=tmp)
+        c_t += tmp  # C_t = f ⊙ C_{t-1} + i ⊙ C̃
+        np.tanh(c_t, out=tmp)
+        np.multiply(o, tmp, out=h_t)  # h_t = o ⊙ tanh(C_t)
+        h, c = h_t, c_t
+    return hs, cs, gates
 
 
 def lstm_backward(dhs, cache):
@@ -269,31 +300,86 @@ def lstm_backward(dhs, cache):
     dhs = as_float_array("dhs", dhs)
     require_shape("dhs", dhs, hs.shape, like="hs")
 
-    T, H = X.shape[0], hs.shape[-1]
-    c_prevs = np.concatenate([c0[None], cs[:-1]], axis=0)
-    das = np.empty_like(gates)  # gradients of the stacked pre-activations [f, i, o, C̃]
-    dh_next = np.zeros_like(h0, dtype=das.dtype)
-    dc_next = np.zeros_like(c0, dtype=das.dtype)
-    for t in range(T - 1, -1, -1):
-        g = gates[t]
-        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
-        tanh_c = np.tanh(cs[t])
-        dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
-        dc = dc_next + dh * o * (1.0 - tanh_c**2)
-        da = das[t]
-        da[..., :H] = dc * c_prevs[t] * f * (1.0 - f)
-        da[..., H : 2 * H] = dc * c_tilde * i * (1.0 - i)
-        da[..., 2 * H : 3 * H] = dh * tanh_c * o * (1.0 - o)
-        da[..., 3 * H :] = dc * i * (1.0 - c_tilde**2)
-        dh_next = da @ W
-        dc_next = dc * f
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
-    dX = das @ U
-    dW = _flat(das).T @ _flat(h_prevs)  # (4H, H), summed over time and batch
-    dU = _flat(das).T @ _flat(X)  # (4H, D)
-    db = _flat(das).sum(axis=0)  # (4H,)
+    dtype = np.result_type(hs, dhs, W, U)
+    dX, dh0, dc0, dW, dU, db = _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype)
+    H = hs.shape[-1]
     grads = {}
-    for k, g in enumerate(_STACK):
+    for k, g in enumerate(_BACKWARD_STACK):
         rows = slice(k * H, (k + 1) * H)
         grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[rows], dU[rows], db[rows]
-    return dX, dh_next, dc_next, {k: grads[k] for k in PARAM_NAMES}
+    return dX, dh0, dc0, {k: grads[k] for k in PARAM_NAMES}
+
+
+#: Order of the gates in the backward pass's buffers: the three that dC_t scales first.
+_BACKWARD_STACK = ("f", "i", "c", "o")
+
+
+def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
+    """The loop of :func:`lstm_backward`, chunk by chunk of steps, in place.
+
+    Of ``da_f = dC_t ⊙ C_{t-1} ⊙ σ'(a_f)`` and the others, only ``dC_t`` and ``dh_t``
+    depend on later steps. So each chunk first computes, for all of its steps at once,
+    the factors that do not (``C_{t-1} ⊙ σ'(a_f)``, ``C̃ ⊙ σ'(a_i)``, ``i ⊙ (1 − C̃²)``,
+    ``tanh C_t ⊙ σ'(a_o)`` and ``o ⊙ (1 − tanh² C_t)``); the steps then only multiply them
+    by ``dC_t`` or ``dh_t``, in a buffer of gates ordered f, i, c, o so that one product
+    covers the three of ``dC_t``. After each chunk, ``dX``, ``dW``, ``dU`` and ``db`` take
+    one product (or sum) for all its steps (``rnn_course._arrays.chunk_steps``).
+    Returns the gradients with their rows in the order f, i, c, o.
+    """
+    T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]
+    rows = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]  # [f, i, o, c] -> [f, i, c, o]
+    W_b, U_b = W[rows].astype(dtype, copy=False), U[rows]
+    dX = np.empty((T, *batch, D), dtype=dtype)
+    dW = np.zeros((4 * H, H), dtype=dtype)
+    dU = np.zeros((4 * H, D), dtype=dtype)
+    db = np.zeros(4 * H, dtype=dtype)
+    K = chunk_steps(T, int(np.prod(batch, dtype=int)))
+    factors = np.empty((K, *batch, 4, H), dtype=dtype)  # the factors, then da_f, da_i, da_c, da_o
+    chunk = factors.reshape(K, *batch, 4 * H)  # the same memory, gates side by side
+    q_chunk = np.empty((K, *batch, H), dtype=dtype)  # o ⊙ (1 − tanh² C_t)
+    dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
+    dc = np.zeros((*batch, H), dtype=dtype)  # dC_t, then dC_{t-1} = dC_t ⊙ f_t
+    dh = np.empty((*batch, H), dtype=dtype)
+    tmp = np.empty((*batch, H), dtype=dtype)
+    for end in range(T, 0, -K):
+        start = max(0, end - K)
+        n = end - start
+        das, fac, q = chunk[:n], factors[:n], q_chunk[:n]
+        g = gates[start:end]
+        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
+        p_f, p_i, p_c, p_o = fac[..., 0, :], fac[..., 1, :], fac[..., 2, :], fac[..., 3, :]
+        # The factors of all the chunk's steps at once: σ' = σ (1 − σ), tanh' = 1 − tanh²
+        np.subtract(1.0, f, out=p_f)
+        p_f *= f
+        if start == 0:
+            p_f[0] *= c0
+            p_f[1:] *= cs[: end - 1]
+        else:
+            p_f *= cs[start - 1 : end - 1]  # C_{t-1} ⊙ σ'(a_f)
+        np.subtract(1.0, i, out=p_i)
+        p_i *= i
+        p_i *= c_tilde  # C̃ ⊙ σ'(a_i)
+        np.multiply(c_tilde, c_tilde, out=p_c)
+        np.subtract(1.0, p_c, out=p_c)
+        p_c *= i  # i ⊙ (1 − C̃²)
+        np.tanh(cs[start:end], out=q)
+        np.subtract(1.0, o, out=p_o)
+        p_o *= o
+        p_o *= q  # tanh C_t ⊙ σ'(a_o)
+        np.multiply(q, q, out=q)
+        np.subtract(1.0, q, out=q)
+        q *= o  # o ⊙ (1 − tanh² C_t)
+        for t in range(end - 1, start - 1, -1):
+            j = t - start
+            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
+            np.multiply(dh, q[j], out=tmp)
+            dc += tmp  # dC_t = dC from step t+1 + dh ⊙ o ⊙ (1 − tanh² C_t)
+            fac[j, ..., :3, :] *= dc[..., None, :]  # da_f, da_i, da_c: factor ⊙ dC_t
+            p_o[j] *= dh  # da_o = dh ⊙ tanh C_t ⊙ σ'(a_o)
+            dc *= f[j]  # dC_{t-1} = dC_t ⊙ f_t
+            np.matmul(das[j], W_b, out=dh_next)
+        np.matmul(_flat(das), U_b, out=_flat(dX[start:end]))
+        add_products_with_previous(dW, das, h0, hs, start)
+        dU += _flat(das).T @ _flat(X[start:end])
+        db += _flat(das).sum(axis=0)
+    return dX, dh_next, dc, dW, dU, db

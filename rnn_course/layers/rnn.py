@@ -10,7 +10,8 @@ inputs ``x_1 … x_T``); code counts from 0, so ``X[k]`` holds ``x_{k+1}`` and `
 Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no reshaping.
 
 The cell functions are written to read like the equations; the sequence functions are
-the fast path (all input projections in one matrix product, a lean loop over time).
+the fast path (all input projections in one matrix product, a loop over time in place in
+arrays allocated once, weight gradients one product per chunk of steps), in float32 or float64.
 :func:`~rnn_course.init_rnn_params` draws the parameters.
 
 Book: chapter 1 (the recurrence, the sequence forward) and chapter 2 (the backward pass).
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._arrays import add_products_with_previous, chunk_steps
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
     as_float_array,
     as_rng,
+    float_dtype,
     positive_int,
     require_cache,
     require_matrix,
@@ -43,20 +46,22 @@ def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]
     return {"W_x": (H, D), "W_h": (H, H), "b_h": (H,)}
 
 
-def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None) -> dict[str, np.ndarray]:
+def init_rnn_params(input_size, hidden_size, output_size=None, *, rng=None,
+                    dtype=np.float64) -> dict[str, np.ndarray]:
     """Parameters of a vanilla RNN, drawn as PyTorch does: ``U(-1/sqrt(H), 1/sqrt(H))``.
 
     Returns ``W_x`` (H, D), ``W_h`` (H, H), ``b_h`` (H,), and with ``output_size`` O also
-    ``W_y`` (O, H) and ``b_y`` (O,).
+    ``W_y`` (O, H) and ``b_y`` (O,), all of ``dtype`` (``float64`` or ``float32``).
     """
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
+    dtype = float_dtype("dtype", dtype)
     gen = as_rng(rng)
-    params = uniform_params(gen, param_shapes(D, H), H)
+    params = uniform_params(gen, param_shapes(D, H), H, dtype)
     if output_size is not None:
         O = positive_int("output_size", output_size)
-        params["W_y"] = uniform_params(gen, {"W_y": (O, H)}, H)["W_y"]
-        params["b_y"] = np.zeros(O)
+        params["W_y"] = uniform_params(gen, {"W_y": (O, H)}, H, dtype)["W_y"]
+        params["b_y"] = np.zeros(O, dtype=dtype)
     return params
 
 
@@ -149,16 +154,28 @@ def rnn_forward(X, h0, params):
     require_sequence("X", X, D, against=f"W_x is {W_x.shape}")
     require_vector_batch("h0", h0, H, against=f"W_h is {W_h.shape}", batch=X.shape[1:-1])
 
-    T = X.shape[0]
-    projected = X @ W_x.T + b_h  # every input projection in one product: (T, ..., H)
-    hs = np.empty(projected.shape, dtype=np.result_type(projected, h0, W_h))
-    W_h_T = W_h.T
-    h = h0
-    for t in range(T):
-        h = np.tanh(projected[t] + h @ W_h_T)
-        hs[t] = h
+    dtype = np.result_type(X, h0, W_x, W_h, b_h)  # float32 stays float32; a float64 anywhere wins
+    hs = _forward_steps(X, h0, W_x, W_h, b_h, dtype)
     cache = {"X": X, "h0": h0, "hs": hs, "W_x": W_x, "W_h": W_h}
     return hs, cache
+
+
+def _forward_steps(X, h0, W_x, W_h, b_h, dtype):
+    """The loop of :func:`rnn_forward`: ``hs`` first holds every input projection (one
+    product), then each step adds its recurrent product and applies tanh, in place."""
+    T, batch, H = X.shape[0], X.shape[1:-1], W_h.shape[0]
+    hs = np.empty((T, *batch, H), dtype=dtype)
+    np.matmul(_flat(X).astype(dtype, copy=False), W_x.astype(dtype, copy=False).T, out=_flat(hs))
+    hs += b_h.astype(dtype, copy=False)
+    W_h_T = np.ascontiguousarray(W_h.T, dtype=dtype)  # BLAS is faster on it than on a .T view
+    rec = np.empty((*batch, H), dtype=dtype)  # workspace, reused at every step
+    h = h0
+    for t in range(T):
+        np.matmul(h, W_h_T, out=rec)
+        h = hs[t]
+        h += rec
+        np.tanh(h, out=h)  # h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)
+    return hs
 
 
 def rnn_backward(dhs, cache):
@@ -180,18 +197,34 @@ def rnn_backward(dhs, cache):
     dhs = as_float_array("dhs", dhs)
     require_shape("dhs", dhs, hs.shape, like="hs")
 
-    T = X.shape[0]
-    das = np.empty_like(hs)
-    dh_next = np.zeros_like(h0, dtype=das.dtype)
-    for t in range(T - 1, -1, -1):
-        dh = dhs[t] + dh_next  # direct gradient plus the one flowing back from step t+1
-        das[t] = dh * (1.0 - hs[t] ** 2)
-        dh_next = das[t] @ W_h
-    h_prevs = np.concatenate([h0[None], hs[:-1]], axis=0)
-    dX = das @ W_x
-    grads = {
-        "W_x": _flat(das).T @ _flat(X),
-        "W_h": _flat(das).T @ _flat(h_prevs),
-        "b_h": _flat(das).sum(axis=0),
-    }
+    dtype = np.result_type(hs, dhs, W_x, W_h)
+    return _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype)
+
+
+def _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype):
+    """The loop of :func:`rnn_backward`, chunk by chunk of steps, in place: each step writes
+    ``da_t`` into a chunk buffer; each chunk then takes one product for ``dX``, ``dW_x``
+    and ``dW_h`` (``rnn_course._arrays.chunk_steps``)."""
+    T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]
+    dX = np.empty((T, *batch, D), dtype=dtype)
+    grads = {"W_x": np.zeros((H, D), dtype=dtype), "W_h": np.zeros((H, H), dtype=dtype),
+             "b_h": np.zeros(H, dtype=dtype)}
+    K = chunk_steps(T, int(np.prod(batch, dtype=int)))
+    chunk = np.empty((K, *batch, H), dtype=dtype)
+    dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
+    dh = np.empty((*batch, H), dtype=dtype)
+    for end in range(T, 0, -K):
+        start = max(0, end - K)
+        das = chunk[: end - start]
+        for t in range(end - 1, start - 1, -1):
+            da = das[t - start]
+            np.multiply(hs[t], hs[t], out=da)
+            np.subtract(1.0, da, out=da)  # through tanh: 1 − h_t²
+            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
+            da *= dh
+            np.matmul(da, W_h, out=dh_next)
+        np.matmul(_flat(das), W_x, out=_flat(dX[start:end]))
+        grads["W_x"] += _flat(das).T @ _flat(X[start:end])
+        add_products_with_previous(grads["W_h"], das, h0, hs, start)
+        grads["b_h"] += _flat(das).sum(axis=0)
     return dX, dh_next, grads

@@ -137,12 +137,12 @@ def charlm_loss(kind, params, words, vocab, *, batch_size=512) -> float:
 
 
 def train_charlm(kind, words, vocab, *, hidden_size=64, steps=500, batch_size=32, lr=1e-2,
-                 max_norm=1.0, rng=0):
+                 max_norm=1.0, rng=0, dtype=np.float64):
     """Train a ``kind`` model (``"rnn"``, ``"lstm"`` or ``"gru"``) on ``words``.
 
     Each step draws ``batch_size`` words at random, computes the mean cross-entropy per
     character and takes one Adam step after clipping the gradient norm
-    (:func:`~rnn_course.fit`).
+    (:func:`~rnn_course.fit`). With ``dtype=np.float32`` the model is float32 end to end.
 
     Returns a dict with ``losses`` (training loss of every step), ``step_seconds``
     (wall-clock time of every step: forward, backward, clipping and update), ``seconds``
@@ -152,7 +152,7 @@ def train_charlm(kind, words, vocab, *, hidden_size=64, steps=500, batch_size=32
     batch_size = positive_int("batch_size", batch_size)
     gen = as_rng(rng)
     V = len(vocab)
-    params = init_model(kind, V, hidden_size, V, rng=gen)
+    params = init_model(kind, V, hidden_size, V, rng=gen, dtype=dtype)
 
     def draw(step, g):
         return encode_words([words[i] for i in g.integers(0, len(words), batch_size)], vocab)

@@ -44,14 +44,16 @@ def clip_grad_norm(grads, max_norm):
     """
     max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
     arrays = _grad_arrays(grads)
-    for k, g in arrays.items():
-        if not np.all(np.isfinite(g)):
-            raise ValueError(f'grads["{k}"] holds NaN or infinite values: its norm cannot be clipped')
-    # Divide by the largest entry before squaring, so huge (exploding) gradients do not overflow.
-    largest = max((float(np.max(np.abs(g))) for g in arrays.values() if g.size), default=0.0)
-    if largest == 0.0:
-        total_norm = 0.0
+    # Fast path: a finite sum of squares means every entry is finite and nothing overflowed.
+    squares = sum(float(np.vdot(g, g)) for g in arrays.values())
+    if math.isfinite(squares):
+        total_norm = math.sqrt(squares)
     else:
+        for k, g in arrays.items():
+            if not np.all(np.isfinite(g)):
+                raise ValueError(f'grads["{k}"] holds NaN or infinite values: its norm cannot be clipped')
+        # Divide by the largest entry before squaring, so huge (exploding) gradients do not overflow.
+        largest = max(float(np.max(np.abs(g))) for g in arrays.values() if g.size)
         total_norm = largest * math.sqrt(sum(float(np.sum((g / largest) ** 2)) for g in arrays.values()))
     scale = min(1.0, max_norm / (total_norm + 1e-6))
     return {k: g * scale for k, g in arrays.items()}, total_norm

@@ -31,6 +31,8 @@ def _as_mask(mask, shape: tuple[int, ...]) -> np.ndarray:
     """Return a boolean mask of ``shape``; 0/1 numbers are accepted, nothing else."""
     if mask is None:
         return np.ones(shape, dtype=bool)
+    if type(mask) is np.ndarray and mask.dtype == bool and mask.shape == shape:
+        return mask
     mask = as_float_array("mask", mask)  # booleans become 0.0 / 1.0
     require_shape("mask", mask, shape, like="targets")
     bad = (mask != 0) & (mask != 1)
@@ -80,16 +82,20 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="sum"):
             f"classes: expected 0 <= targets < {num_classes}"
         )
 
-    y = np.where(keep, targets, 0)[..., None]  # padding may hold anything; read class 0 there
-    shifted = logits - logits.max(axis=-1, keepdims=True)  # largest logit is 0: exp cannot overflow
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    losses = -np.take_along_axis(log_probs, y, axis=-1)[..., 0]  # (...) one loss per position
-    loss = float(np.where(keep, losses, 0.0).sum())
-
-    dlogits = np.exp(log_probs)  # o = softmax(logits)
-    np.put_along_axis(dlogits, y, np.take_along_axis(dlogits, y, axis=-1) - 1.0, axis=-1)
-    dlogits = np.where(keep[..., None], dlogits, 0.0)
-    count = int(keep.sum())
+    # One row per position: (N, C) logits, (N,) targets; padding may hold anything, read class 0.
+    z = logits.reshape(-1, num_classes)
+    rows, y, keep_flat = np.arange(z.shape[0]), np.where(keep, targets, 0).ravel(), keep.ravel()
+    with np.errstate(over="ignore"):  # -inf only where the logit is ~1e308 below the max: o = 0
+        shifted = z - z.max(axis=-1, keepdims=True)  # largest logit is 0: exp cannot overflow
+    dlogits = np.exp(shifted)
+    sums = dlogits.sum(axis=-1, keepdims=True)
+    # L = -log o[y] = log Σ exp(shifted) − shifted[y], summed over the positions that count
+    loss = float(np.sum((np.log(sums[:, 0]) - shifted[rows, y])[keep_flat]))
+    dlogits /= sums  # o = softmax(logits)
+    dlogits[rows, y] -= 1.0
+    dlogits *= keep_flat[:, None]  # padding: zero gradient
+    dlogits = dlogits.reshape(logits.shape)
+    count = int(keep_flat.sum())
     if reduction == "mean" and count > 0:
         loss /= count
         dlogits /= count

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._arrays import uniform_params
-from .._validate import as_rng, one_of, positive_int
+from .._validate import FLOAT_DTYPES, as_rng, float_dtype, one_of, positive_int
 from ..layers.gru import gru_backward, gru_forward, init_gru_params
 from ..layers.lstm import init_lstm_params, lstm_backward, lstm_forward
 from ..layers.output import output_backward, output_forward
@@ -32,29 +32,37 @@ def _kind(kind) -> str:
     return one_of("kind", kind, KINDS)
 
 
-def init_model(kind, input_size, hidden_size, output_size, *, rng=None) -> dict[str, np.ndarray]:
-    """Parameters of a recurrent layer of ``kind`` plus an output layer, in one dict."""
+def init_model(kind, input_size, hidden_size, output_size, *, rng=None,
+               dtype=np.float64) -> dict[str, np.ndarray]:
+    """Parameters of a recurrent layer of ``kind`` plus an output layer, in one dict.
+
+    Every array is of ``dtype``: ``float64`` (the default) or ``float32``, which the model
+    then keeps end to end (:func:`model_forward` computes in the parameters' type).
+    """
     kind = _kind(kind)
     D = positive_int("input_size", input_size)
     H = positive_int("hidden_size", hidden_size)
     O = positive_int("output_size", output_size)
+    dtype = float_dtype("dtype", dtype)
     gen = as_rng(rng)
     if kind == "rnn":
-        params = init_rnn_params(D, H, rng=gen)
+        params = init_rnn_params(D, H, rng=gen, dtype=dtype)
     elif kind == "lstm":
-        params = init_lstm_params(D, H, rng=gen, forget_bias=1.0)
+        params = init_lstm_params(D, H, rng=gen, forget_bias=1.0, dtype=dtype)
     else:
-        params = init_gru_params(D, H, rng=gen)
-    params.update(uniform_params(gen, {"W_y": (O, H)}, H))
-    params["b_y"] = np.zeros(O)
+        params = init_gru_params(D, H, rng=gen, dtype=dtype)
+    params.update(uniform_params(gen, {"W_y": (O, H)}, H, dtype))
+    params["b_y"] = np.zeros(O, dtype=dtype)
     return params
 
 
-def _hidden_size(kind: str, params) -> int:
+def _hidden_size_and_dtype(kind: str, params) -> tuple[int, np.dtype]:
     key = {"rnn": "W_h", "lstm": "W_f", "gru": "W_z"}[kind]
     if key not in params:
         raise KeyError(f"params has no {key!r}: are these the parameters of a {kind!r} model?")
-    return np.shape(params[key])[0]
+    W = params[key]
+    dtype = W.dtype if isinstance(W, np.ndarray) and W.dtype.name in FLOAT_DTYPES else np.dtype(np.float64)
+    return np.shape(W)[0], dtype
 
 
 def model_forward(kind, X, params):
@@ -62,11 +70,13 @@ def model_forward(kind, X, params):
 
     Returns ``outputs`` (T, ..., O), the output layer at every step, and a cache.
     For a many-to-one task use ``outputs[-1]`` and pass a gradient that is zero before it.
+    The model computes in the type of its parameters (float32 parameters: float32 inputs,
+    states, outputs and gradients; anything else: float64).
     """
     kind = _kind(kind)
-    X = np.asarray(X, dtype=np.float64)
-    H = _hidden_size(kind, params)
-    h0 = np.zeros((*X.shape[1:-1], H))
+    H, dtype = _hidden_size_and_dtype(kind, params)
+    X = np.asarray(X, dtype=dtype)
+    h0 = np.zeros((*X.shape[1:-1], H), dtype=dtype)
     if kind == "rnn":
         hs, layer_cache = rnn_forward(X, h0, params)
     elif kind == "lstm":

@@ -124,10 +124,23 @@ class Adam:
             _require_state_shape(self.m, k, g.shape)
         for k, g in checked.items():
             t = self.t.get(k, 0) + 1
-            m = beta1 * self.m.get(k, 0.0) + (1 - beta1) * g
-            v = beta2 * self.v.get(k, 0.0) + (1 - beta2) * g**2
-            self.t[k], self.m[k], self.v[k] = t, m, v
+            m, v = self.m.get(k), self.v.get(k)
+            if m is None or m.dtype != g.dtype:  # m and v start at 0, in the gradient's type
+                m, v = np.zeros_like(g), np.zeros_like(g)
+                self.m[k], self.v[k] = m, v
+            self.t[k] = t
+            # m <- beta1 m + (1 - beta1) g and v <- beta2 v + (1 - beta2) g², in place
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            g2 = g * g
+            g2 *= 1 - beta2
+            v += g2
             m_hat_scale = 1 - beta1**t  # bias corrections: m and v start at 0
             v_hat_scale = 1 - beta2**t
-            p = params[k]
-            p -= (self.lr / m_hat_scale) * m / (np.sqrt(v) / math.sqrt(v_hat_scale) + self.eps)
+            denom = np.sqrt(v, out=g2)
+            denom *= 1 / math.sqrt(v_hat_scale)
+            denom += self.eps
+            np.divide(m, denom, out=denom)
+            denom *= self.lr / m_hat_scale
+            params[k] -= denom
