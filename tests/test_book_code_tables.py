@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 
 import rnn_course as rc
+from rnn_course.layers import rnn as rnn_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 #: (page, {column header: function}, whether the rows follow the source's order)
 TABLES = [
     ("book/02-bptt/backward-pass.md",
-     {"`rnn_backward`": rc.rnn_backward, "`rnn_cell_backward`": rc.rnn_cell_backward}, False),
+     {"`rnn_backward` (its loop, `_backward_steps`)": rnn_module._backward_steps,
+      "`rnn_cell_backward`": rc.rnn_cell_backward}, False),
     ("book/04-lstm/backward.md", {"`lstm_cell_backward`": rc.lstm_cell_backward}, False),
     ("book/05-gru/backward.md",
      {'`gru_cell_backward` (`variant="sources"`)': rc.gru_cell_backward}, True),

@@ -216,11 +216,11 @@ def _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype):
     for end in range(T, 0, -K):
         start = max(0, end - K)
         das = chunk[: end - start]
-        for t in range(end - 1, start - 1, -1):
-            da = das[t - start]
-            np.multiply(hs[t], hs[t], out=da)
+        for k in range(end - 1, start - 1, -1):  # code step k is the maths' step t = k + 1
+            da = das[k - start]
+            np.multiply(hs[k], hs[k], out=da)
             np.subtract(1.0, da, out=da)  # through tanh: 1 − h_t²
-            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
+            np.add(dhs[k], dh_next, out=dh)  # direct gradient plus the one from step t+1
             da *= dh
             np.matmul(da, W_h, out=dh_next)
         np.matmul(_flat(das), W_x, out=_flat(dX[start:end]))
