@@ -20,6 +20,10 @@ import yaml
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: One worker runs this module's tests (its session or module fixtures are built once).
+pytestmark = pytest.mark.xdist_group("book")
+
 PAGES = sorted((ROOT / "book").rglob("*.md"))
 PAGES = [p for p in PAGES if "_offline" not in p.parts and ".ipynb_checkpoints" not in p.parts]
 

@@ -37,6 +37,10 @@ from nbgrader.api import Gradebook
 import grading_class as gc
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: One worker runs this module's tests (its session or module fixtures are built once).
+pytestmark = pytest.mark.xdist_group("grading")
+
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 OTHERS = [a for a in ASSIGNMENTS if a != gc.A]
 LIMITS = "c.SandboxedExecute.part_seconds = 2\nc.SandboxedExecute.notebook_seconds = 8\nc.SandboxedExecute.memory_mb = 1024\n"

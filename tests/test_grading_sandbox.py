@@ -25,6 +25,10 @@ from rnn_course.grading.sandbox import Limits, Opaque, ReferenceUnavailable, San
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: One worker runs this module's tests (its session or module fixtures are built once).
+pytestmark = pytest.mark.xdist_group("sandbox")
+
+
 ANSWERS = [
     ("mutate", "def mutate(x, d, grads):\n"
                "    x += 1\n"
