@@ -40,12 +40,26 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """nbval runs every notebook in ``testpaths`` (the solutions) with ``--nbval-lax``; its
-    items start a kernel each, so they are slow tests, like the other notebook tests."""
+    items start a kernel each, so they are slow tests, like the other notebook tests.
+
+    In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
+    ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
+    group in one worker (a built book, a graded course). pytest-xdist 3.8 sets it through
+    ``item._nodeid``, which pytest 9 no longer reads, so every group would be split and
+    each worker would build the book (tests/test_parallel.py checks this)."""
     for item in items:
         if type(item).__module__.startswith("nbval"):
             item.add_marker(pytest.mark.slow)
+    if getattr(config.option, "loadgroup", False):
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark is not None and "@" not in item.nodeid.rpartition("]")[2]:
+                item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")
 
 
 @pytest.fixture(autouse=True)
