@@ -85,4 +85,17 @@ if [ ! -f "$index" ]; then
   echo "build-book: the build finished but $index is missing" >&2
   exit 1
 fi
+# How long each page took to execute in this build, slowest first (jupyter-cache's
+# record; a page taken from the cache unchanged keeps the time of its last run).
+"$VENV/bin/python" - "$out/_build/.jupyter_cache" <<'PY' || true
+import sys
+from jupyter_cache import get_cache
+
+records = sorted(get_cache(sys.argv[1]).list_cache_records(),
+                 key=lambda r: -r.data.get("execution_seconds", 0))
+total = sum(r.data.get("execution_seconds", 0) for r in records)
+print(f"build-book: {len(records)} pages executed in {total:.0f} s; slowest first:")
+for r in records:
+    print(f"build-book: {r.data.get('execution_seconds', 0):7.1f} s  {r.uri.split('/book/', 1)[-1]}")
+PY
 echo "build-book: open $index"
