@@ -4,7 +4,7 @@ Book: the instructor guide (what the sandbox protects).
 
 Nothing here unpickles: arrays travel as ``.npy`` bytes read with ``allow_pickle=False``,
 containers and scalars as tagged JSON, a NumPy random generator as its bit
-generator's name (one of :data:`BIT_GENERATORS`) and state, and anything else (an object the learner's
+generator's name (one of ``BIT_GENERATORS``) and state, and anything else (an object the learner's
 function returned, such as a cache only their own backward reads) stays in the sandbox
 behind an opaque handle. This module runs on both sides, so it needs only the standard
 library and NumPy (the sandbox has nothing else).
