@@ -15,6 +15,7 @@ from ...layers.output import output_backward, output_forward
 from ...layers.pooling import mean_pool_backward, mean_pool_forward
 from .._core import (FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed,
                      require_result_shape, rng_for, unpack_pair)
+from .._hints import product_hint
 from .._watch import uses
 
 FORWARD, BACKWARD = "classifier_forward", "classifier_backward"
@@ -46,7 +47,8 @@ def reference_forward(hs, mask, params):
 
 def _forward(fn, hs, mask, params):
     __tracebackhide__ = True
-    result = call_learner(fn, FORWARD, {"hs": hs, "mask": mask, "params": params})
+    hint = lambda exc: product_hint(exc, {"W_y": ("h_bar", np.shape(params["W_y"]))}, hs.shape[1])  # noqa: E731
+    result = call_learner(fn, FORWARD, {"hs": hs, "mask": mask, "params": params}, hint=hint)
     logits, cache = unpack_pair(result, FORWARD, "logits")
     return as_result_array(logits, FORWARD, "logits"), cache
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._core import (FeedbackError, as_result_array, builds_on, call_learner, close, fit, max_diff, passed,
                      require_result_shape, rng_for, unpack_pair)
+from .._hints import product_hint
 from .._inputs import rnn_params, sizes
 from .._watch import uses
 
@@ -43,6 +44,16 @@ def _case(hidden: bool, seed: int):
     return rng.normal(size=(T, B, D)), p, (T, B, D, H, O)
 
 
+def _run_forward(fn, X, p):
+    """The learner's forward on ``X``: (y_hat, cache); a product that did not fit names its weight."""
+    __tracebackhide__ = True
+    products = {"W_x": ("x_t", np.shape(p["W_x"])), "W_h": ("h", np.shape(p["W_h"])),
+                "W_y": ("h_T", np.shape(p["W_y"]))}
+    hint = lambda exc: product_hint(exc, products, X.shape[1])  # noqa: E731
+    result = call_learner(fn, FORWARD, {"X": X, "params": p}, any_package_code=True, hint=hint)
+    return unpack_pair(result, FORWARD, "y_hat")
+
+
 def _forward_mistakes(X, p):
     __tracebackhide__ = True
     hs = _states(X, p)
@@ -65,7 +76,7 @@ def check_forecaster_forward(fn, *, hidden: bool = False) -> None:
     __tracebackhide__ = True
     X, p, (T, B, D, H, O) = _case(hidden, 73)
     context = f"X of shape {X.shape} (T, B, D) and H = {H}, O = {O}"
-    y, _ = unpack_pair(call_learner(fn, FORWARD, {"X": X, "params": p}, any_package_code=True), FORWARD, "y_hat")
+    y, _ = _run_forward(fn, X, p)
     y = as_result_array(y, FORWARD, "y_hat")
     if y.shape == (T, B, O):
         raise FeedbackError(f"{FORWARD} returned an output at every step.\nFor {context} y_hat has shape "
@@ -128,8 +139,7 @@ def check_forecaster_backward(forward, backward, *, hidden: bool = False) -> Non
     used = uses(forward, FORWARD, None, check_forecaster_forward, relation="reads its cache")
     with builds_on(BACKWARD, used, hidden):
         used.called = True  # the check itself runs it: its cache is what backward reads
-        _, cache = unpack_pair(call_learner(forward, FORWARD, {"X": X, "params": p}, any_package_code=True),
-                               FORWARD, "y_hat")
+        _, cache = _run_forward(forward, X, p)
         grads = call_learner(backward, BACKWARD, {"dy_hat": dy, "cache": cache}, any_package_code=True)
         _check_grads(grads, X, p, dy)
     passed(f"{BACKWARD} gives every gradient, entering at the last step", hidden)
