@@ -144,9 +144,9 @@ def test_backward_mistakes_are_named(message):
 
 
 def step(params, hs, mask, labels, lr, max_norm, *, clip="together", sign=-1, reduce="mean",
-         loss_after=False):
+         loss_after=False, fwd=forward, bwd=backward):
     def loss_grads():
-        logits, cache = forward(hs, mask, params)
+        logits, cache = fwd(hs, mask, params)
         z = logits - logits.max(1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(1, keepdims=True))
         B = len(labels)
@@ -155,7 +155,7 @@ def step(params, hs, mask, labels, lr, max_norm, *, clip="together", sign=-1, re
         d[np.arange(B), labels] -= 1
         if reduce == "mean":
             loss, d = loss / B, d / B
-        return loss, backward(d, cache)[1]
+        return loss, bwd(d, cache)[1]
     loss, grads = loss_grads()
     total = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
     for k, g in grads.items():
@@ -199,6 +199,42 @@ STEP_MISTAKES = {
 def test_step_mistakes_are_named(message):
     with pytest.raises(FeedbackError, match=message):
         check_train_step(STEP_MISTAKES[message])
+
+
+# ------------------------------------------------------------------ blame: fix the part it builds on first
+
+
+def wrong_forward(hs, mask, params):
+    return forward(hs, mask, params, pool="all")
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_backward_on_a_wrong_forward_is_told_to_fix_the_forward_first(hidden):
+    pattern = (r"^classifier_backward: your classifier_forward is wrong; fix it first\.\n"
+               r"classifier_backward reads its cache(.|\n)*padding included")
+    with pytest.raises(FeedbackError, match=pattern):
+        check_classifier_backward(wrong_forward, backward, hidden=hidden)
+
+
+def test_a_forward_wrong_only_in_its_logits_leaves_the_backward_alone(capsys):
+    check_classifier_backward(lambda h, m, p: forward(h, m, p, bias=False), backward)
+    assert "\u2713" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("part2, blamed, why", [
+    ({"fwd": wrong_forward}, "classifier_forward", "padding included"),
+    ({"bwd": no_batch_sum}, "classifier_backward", 'grads\\["b_y"\\]'),
+])
+def test_a_step_on_wrong_part2_functions_is_told_to_fix_part_2_first(part2, blamed, why, hidden):
+    forward_used, backward_used = part2.get("fwd", forward), part2.get("bwd", backward)
+    with pytest.raises(FeedbackError, match=rf"^train_step: your {blamed} is wrong; fix Part 2 first\.\n(.|\n)*{why}"):
+        check_train_step(lambda *a: step(*a, **part2), hidden=hidden, forward=forward_used, backward=backward_used)
+
+
+def test_a_wrong_step_on_right_part2_functions_is_judged_on_its_own():
+    with pytest.raises(FeedbackError, match="^train_step did not clip"):
+        check_train_step(STEP_MISTAKES["did not clip"], forward=forward, backward=backward)
 
 
 #: Every table of mistakes and how to run its checks, for test_checks_hidden_draws.py.

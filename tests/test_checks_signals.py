@@ -36,7 +36,7 @@ WINDOWS_MISTAKES = {
     "test windows start their targets at or after the split": lambda *a: windows(*a, mistake="test_early"),
     "do not start right after the inputs": lambda *a: windows(*a, mistake="overlap"),
     "one window is missing": lambda *a: windows(*a, mistake="drop_last"),
-    "four arrays": lambda *a: windows(*a)[:2],
+    "must return four values": lambda *a: windows(*a)[:2],
     "one row per window": lambda *a: tuple(w.T for w in windows(*a)),
     "reference implementation": lambda s, L, h, split: rnn_course.split_windows(s, L, h, split),
 }
@@ -106,7 +106,7 @@ BACKWARD_MISTAKES = {message: (lambda dy, c, m=mistake: backward(dy, c, m)) for 
     ("no_tanh", "derivative of tanh"),
     ("last_only", "stops at the last step"),
     ("b_y_mean", "summed over the batch"),
-    ("W_y_T", r"grads\[\"W_y\"\] of shape"),
+    ("W_y_T", r'grads\["W_y"\] of the wrong shape(.|\n)*axes swapped'),
 ]}
 
 
@@ -120,6 +120,18 @@ def test_forecaster_forward_mistakes(message):
 def test_forecaster_backward_mistakes(message):
     with pytest.raises(FeedbackError, match=message):
         check_forecaster_backward(forward, BACKWARD_MISTAKES[message])
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_backward_on_a_wrong_forward_is_told_to_fix_the_forward_first(hidden):
+    pattern = (r"^forecaster_backward: your forecaster_forward is wrong; fix it first\.\n"
+               r"forecaster_backward reads its cache(.|\n)*b_h is missing")
+    with pytest.raises(FeedbackError, match=pattern):
+        check_forecaster_backward(lambda X, p: forward(X, p, "no_b_h"), backward, hidden=hidden)
+
+
+def test_a_forward_wrong_only_in_its_output_leaves_the_backward_alone(capsys):
+    check_forecaster_backward(lambda X, p: forward(X, p, "no_b_y"), backward)
+    assert "✓" in capsys.readouterr().out
 
 # ----------------------------------------------------------------------------- Part 3
 

@@ -1,4 +1,4 @@
-"""Feedback checks called by the exercises' test cells (ex01 to ex06).
+"""Feedback checks called by the exercises' test cells (ex01 to ex07).
 
 Each check runs a learner's function, raises :class:`FeedbackError` with a message that
 names the mistake, and prints a line starting with a check mark when everything is right.

@@ -1,4 +1,4 @@
-"""Machinery shared by the feedback checks that exercise test cells call (every exercise, ex01 to ex06).
+"""Machinery shared by the feedback checks that exercise test cells call (every exercise, ex01 to ex07).
 
 A check runs the learner's function on inputs chosen so that a wrong answer can be
 diagnosed, and raises :class:`FeedbackError` with a message that says what is wrong
@@ -21,7 +21,7 @@ from contextlib import contextmanager, redirect_stdout
 
 import numpy as np
 
-from ._watch import Uses, passes_through, reference_frame, watch_calls
+from ._watch import Uses, each, passes_through, reference_frame, watch_calls
 
 #: Tolerances for comparing a learner's float64 result with the reference.
 RTOL, ATOL = 1e-6, 1e-8
@@ -73,7 +73,8 @@ def describe(args: Mapping[str, object]) -> str:
     return ", ".join(words)
 
 
-def _crash(name: str, exc: Exception, args: Mapping, hint: str, used: Uses | None) -> FeedbackError:
+def _crash(name: str, exc: Exception, args: Mapping, hint: str,
+           used: Uses | tuple[Uses | None, ...] | None) -> FeedbackError:
     """The message for a learner's function that raised ``exc``."""
     __tracebackhide__ = True
     kind, text = type(exc).__name__, str(exc).strip()
@@ -86,14 +87,15 @@ def _crash(name: str, exc: Exception, args: Mapping, hint: str, used: Uses | Non
     else:
         headline, detail = fit(f"{head} (its message is below).", f"{head}."), f"{kind}: {text}\n"
     detail += f"It was called with {describe(args)}."
-    if used is not None and used.raised:
-        detail += f" The error happened inside your {used.name}, which {name} calls."
+    inside = next((u for u in each(used) if u.raised), None)
+    if inside is not None:
+        detail += f" The error happened inside your {inside.name}, which {name} calls."
     return FeedbackError(f"{headline}\n{detail}" + (f"\n{hint}" if hint else ""))
 
 
 def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_modify: tuple[str, ...] = (),
                  any_package_code: bool = False, hint: Callable[[Exception], str] | None = None,
-                 used: Uses | None = None):
+                 used: Uses | tuple[Uses | None, ...] | None = None):
     """Call ``fn(*args.values())`` as the learner wrote it, and check how it behaved.
 
     Raises :class:`FeedbackError` if the function is not callable, raises an unexpected
@@ -103,7 +105,7 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     With ``any_package_code``, a call into any module of rnn_course counts as delegating
     too (a plotting helper, say). ``hint(exc)`` gives a hint specific to the function for an
     exception it raised ("" for none); ``used`` watches the learner's function that this one
-    builds on (see :class:`Uses`).
+    builds on (see :class:`Uses`), or a tuple of them.
     """
     __tracebackhide__ = True
     if not callable(fn):
@@ -111,8 +113,8 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     snapshot = copy.deepcopy(dict(args))
     calls: list[str] = []
     package_calls: list[str] | None = [] if any_package_code else None
-    if used is not None:
-        used.reset()
+    for u in each(used):
+        u.reset()
     try:
         with watch_calls(calls, package_calls, used):
             result = fn(*args.values())
@@ -122,8 +124,9 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
         reference = reference_frame(exc.__traceback__)
         if reference is not None:  # the reference was called and refused the arguments
             raise _delegation(name, reference) from None
-        if used is not None and used.code is not None:
-            used.raised = passes_through(exc.__traceback__, used.code)
+        for u in each(used):
+            if u.code is not None:
+                u.raised = passes_through(exc.__traceback__, u.code)
         raise _crash(name, exc, args, hint(exc) if hint else "", used) from exc
     if calls:
         raise _delegation(name, calls[0])
@@ -151,13 +154,14 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
 
 
 @contextmanager
-def builds_on(name: str, used: Uses | None, hidden: bool):
+def builds_on(name: str, used: Uses | tuple[Uses | None, ...] | None, hidden: bool):
     """Blame the learner's function that ``name`` builds on, when that one is wrong.
 
     A :class:`FeedbackError` raised in the block, after a call that ran ``used.fn`` (or
     when it cannot be watched, as when grading runs it in a sandbox), leads to running
     ``used.checks`` on ``used.fn`` quietly; if one fails, the learner is told to fix that
-    part first, with its message. Running out of time blames neither.
+    part first, with its message. ``used`` may be a tuple: the first function whose checks
+    fail is blamed. Running out of time blames none.
     """
     __tracebackhide__ = True
     try:
@@ -167,15 +171,22 @@ def builds_on(name: str, used: Uses | None, hidden: bool):
     else:
         return
     # Outside the except clause, so that the learner's errors met below carry no context.
-    if used is None or (used.code is not None and not used.called) or _out_of_time(failure.__cause__):
+    if _out_of_time(failure.__cause__):
         raise failure
-    problem = _first_problem(used, hidden)
-    if problem is None or _out_of_time(problem.__cause__):
-        raise failure
-    raise FeedbackError(
-        f"{name}: your {used.name} is wrong; fix Part {used.part} first.\n"
-        f"{name} calls it, and its check says:\n{problem}"
-    ) from problem.__cause__
+    for u in each(used):
+        if u.code is not None and not u.called:
+            continue
+        problem = _first_problem(u, hidden)
+        if problem is None:
+            continue
+        if _out_of_time(problem.__cause__):
+            raise failure
+        fix = f"fix Part {u.part} first" if u.part is not None else "fix it first"
+        raise FeedbackError(
+            fit(f"{name}: your {u.name} is wrong; {fix}.", f"Your {u.name} is wrong; {fix}.") +
+            f"\n{name} {u.relation}, and its check says:\n{problem}"
+        ) from problem.__cause__
+    raise failure
 
 
 def _out_of_time(exc: BaseException | None) -> bool:

@@ -1,5 +1,5 @@
 """The sizes and the random parameters that every check feeds to a learner's functions
-(exercises ex01 to ex05)."""
+(exercises ex01 to ex07)."""
 
 from __future__ import annotations
 

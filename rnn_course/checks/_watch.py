@@ -1,4 +1,4 @@
-"""Watching a learner's function while it runs (exercises ex01 to ex05): which reference
+"""Watching a learner's function while it runs (exercises ex01 to ex07): which reference
 functions it calls, and whether it runs the learner's function it builds on (see
 :class:`Uses`), so that a check can blame the right function."""
 
@@ -62,11 +62,14 @@ class Uses:
 
     :func:`call_learner` records whether a call ran it (``called``), the arguments of its
     first run (``first_args``, by position) and whether an exception passed through it
-    (``raised``), so that a check can blame the right function.
+    (``raised``), so that a check can blame the right function. ``part`` is the exercise
+    part that tests it (None: the same part as the checked function); ``relation`` says how
+    the checked function depends on it, in the blame's second line.
     """
 
-    def __init__(self, fn: Callable, name: str, part: int, checks: tuple[Callable, ...]):
-        self.fn, self.name, self.part, self.checks = fn, name, part, checks
+    def __init__(self, fn: Callable, name: str, part: int | None, checks: tuple[Callable, ...],
+                 relation: str = "calls it"):
+        self.fn, self.name, self.part, self.checks, self.relation = fn, name, part, checks, relation
         self.code = getattr(fn, "__code__", None)
         self.called, self.raised = False, False
         self.first_args: tuple | None = None
@@ -75,21 +78,32 @@ class Uses:
         self.called, self.raised, self.first_args = False, False, None
 
 
-def uses(fn: Callable | None, name: str, part: int, *checks: Callable) -> Uses | None:
+def uses(fn: Callable | None, name: str, part: int | None, *checks: Callable,
+         relation: str = "calls it") -> Uses | None:
     """``Uses(fn, ...)``, or None when no function was given."""
     __tracebackhide__ = True
-    return None if fn is None else Uses(fn, name, part, checks)
+    return None if fn is None else Uses(fn, name, part, checks, relation)
+
+
+def each(used: Uses | tuple[Uses | None, ...] | None) -> tuple[Uses, ...]:
+    """The :class:`Uses` given, as a tuple (a check may build on several functions)."""
+    __tracebackhide__ = True
+    if used is None:
+        return ()
+    return tuple(u for u in used if u is not None) if isinstance(used, tuple) else (used,)
 
 
 @contextmanager
-def watch_calls(reference: list[str], package: list[str] | None = None, used: Uses | None = None):
+def watch_calls(reference: list[str], package: list[str] | None = None,
+                used: Uses | tuple[Uses | None, ...] | None = None):
     """Record the names of the reference functions called inside the block, with
     ``package`` also those of any function of rnn_course outside the checks, and with
-    ``used`` whether (and how) the learner's function it watches ran."""
+    ``used`` (one :class:`Uses` or several) whether (and how) the learner's functions it
+    watches ran."""
     __tracebackhide__ = True
     reference_files = _reference_files()
     package_files = _package_files() if package is not None else frozenset()
-    watched = used.code if used is not None else None
+    watched = {u.code: u for u in each(used) if u.code is not None}
     previous = sys.getprofile()
 
     def profiler(frame, event, arg):
@@ -100,11 +114,12 @@ def watch_calls(reference: list[str], package: list[str] | None = None, used: Us
             reference.append(code.co_name)
         if code.co_filename in package_files:
             package.append(code.co_name)
-        if watched is not None and code is watched:
-            used.called = True
-            if used.first_args is None:
+        seen = watched.get(code) if watched else None
+        if seen is not None:
+            seen.called = True
+            if seen.first_args is None:
                 names = code.co_varnames[: code.co_argcount]
-                used.first_args = tuple(frame.f_locals.get(n) for n in names)
+                seen.first_args = tuple(frame.f_locals.get(n) for n in names)
 
     sys.setprofile(profiler)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import FeedbackError, as_result_array, call_learner, close, passed, rng_for
+from .._core import FeedbackError, as_result_array, call_learner, close, fit, passed, rng_for
 
 NAME = "log_spectrogram"
 EPS = 1e-10
@@ -29,10 +29,15 @@ def expected_spectrogram(x, L, hop, *, window=np.hanning, power=2, log=np.log, e
 
 
 _MISTAKES = (
-    ({"window": np.ones}, "the frames are not multiplied by a Hann window (np.hanning(frame_length))"),
-    ({"window": np.hamming}, "that is a Hamming window; use a Hann window, np.hanning(frame_length)"),
-    ({"power": 1}, "that is the log of the magnitude |rfft|; the power spectrum is its square, |rfft|**2"),
-    ({"log": np.log10}, "that is log10; use the natural logarithm, np.log"),
+    ({"window": np.ones}, "the frames are not multiplied by a Hann window.",
+     "Multiply every frame by np.hanning(frame_length) before the rfft."),
+    ({"window": np.hamming}, "that is a Hamming window, not a Hann window.",
+     "Use np.hanning(frame_length)."),
+    ({"power": 1}, "that is the log of the magnitude, not of the power.",
+     "The power spectrum is the square of the magnitude: np.abs(spectrum)**2."),
+    ({"log": np.log10}, "that is log10, not the natural logarithm.", "Use np.log."),
+    ({"eps": 0.0}, "the 1e-10 before the log is missing.",
+     "Without it a silent signal (all zeros) gives log(0) = -inf: return np.log(power + 1e-10)."),
 )
 
 
@@ -52,33 +57,36 @@ def check_log_spectrogram(fn, *, hidden: bool = False) -> None:
         want = expected_spectrogram(x, L, hop)
         F, K = want.shape
         if got.ndim != 2:
-            raise FeedbackError(f"{NAME} returned shape {got.shape} for {context}; expected ({F}, {K}): "
-                                f"one row per frame, one column per frequency")
-        if got.shape[1] == L:
-            raise FeedbackError(f"{NAME} returned {L} frequencies per frame for {context}: use "
-                                f"np.fft.rfft, which keeps the {K} = frame_length // 2 + 1 "
-                                f"non-negative frequencies of a real signal")
+            raise FeedbackError(f"{NAME} returned an array of the wrong shape.\nIt is {got.shape} for "
+                                f"{context}; expected ({F}, {K}): one row per frame, one column per frequency.")
+        if got.shape[1] == L and L != K:
+            raise FeedbackError(f"{NAME} returned {L} frequencies per frame, not {K}.\nFor {context}: use "
+                                f"np.fft.rfft, which keeps the {K} = frame_length // 2 + 1 non-negative "
+                                f"frequencies of a real signal.")
         if got.shape[0] != F:
             raise FeedbackError(
-                f"{NAME} returned {got.shape[0]} frames for {context}; expected {F} = "
-                f"1 + (n - frame_length) // hop (frame k starts at k * hop; the tail that does "
-                f"not fill a whole frame is dropped)")
+                fit(f"{NAME} returned {got.shape[0]} frames for {n} samples, not {F}.",
+                    f"{NAME} returned the wrong number of frames for {n} samples.") +
+                f"\nFor {context} there are {F} = 1 + (n - frame_length) // hop frames: frame k starts "
+                f"at k * hop, and the tail that does not fill a whole frame is dropped.")
         if got.shape != want.shape:
-            raise FeedbackError(f"{NAME} returned shape {got.shape} for {context}; expected {want.shape}")
+            raise FeedbackError(f"{NAME} returned an array of the wrong shape.\nIt is {got.shape} for "
+                                f"{context}; expected {want.shape}.")
         if close(got, want, rtol=1e-6, atol=1e-6):
             continue
-        for options, message in _MISTAKES:
-            if close(got, expected_spectrogram(x, L, hop, **options), rtol=1e-6, atol=1e-6):
-                raise FeedbackError(f"{NAME} is wrong for {context}: {message}")
-        raise FeedbackError(f"{NAME} returned the right shape but wrong values for {context}: frame "
-                            f"with x[k*hop : k*hop + frame_length], multiply by np.hanning, then "
-                            f"np.log(np.abs(np.fft.rfft(frames))**2 + 1e-10)")
+        with np.errstate(divide="ignore"):
+            for options, verdict, advice in _MISTAKES:
+                if close(got, expected_spectrogram(x, L, hop, **options), rtol=1e-6, atol=1e-6):
+                    raise FeedbackError(f"{NAME}: {verdict}\n{advice} (That was for {context}.)")
+        raise FeedbackError(f"{NAME} returned the right shape but wrong values.\nFor {context}: frame with "
+                            f"x[k*hop : k*hop + frame_length], multiply by np.hanning, then "
+                            f"np.log(np.abs(np.fft.rfft(frames))**2 + 1e-10).")
     silent = call_learner(fn, NAME, {"x": np.zeros(32), "frame_length": 8, "hop": 4}, any_package_code=True)
     try:
         finite = np.all(np.isfinite(np.asarray(silent, dtype=float)))
     except (TypeError, ValueError):
         finite = False
     if not finite:
-        raise FeedbackError(f"{NAME} returned -inf or NaN for a silent signal (all zeros): add "
-                            f"1e-10 to the power before the log")
+        raise FeedbackError(f"{NAME} returned -inf or NaN for a silent signal.\nFor all zeros the power is 0 "
+                            f"and log(0) = -inf: add 1e-10 to the power before the log.")
     passed(f"{NAME} frames the signal and takes the log power spectrum", hidden)
