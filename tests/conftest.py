@@ -43,7 +43,8 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """nbval runs every notebook in ``testpaths`` (the solutions) with ``--nbval-lax``; its
-    items start a kernel each, so they are slow tests, like the other notebook tests.
+    items (a notebook's cells, run in order in one kernel) are slow tests, like the other
+    notebook tests, and a notebook's items stay in one pytest-xdist worker.
 
     In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
     ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
@@ -53,6 +54,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if type(item).__module__.startswith("nbval"):
             item.add_marker(pytest.mark.slow)
+            # a notebook's cells run in order in one kernel: one worker takes them all
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.parent.name}"))
     if getattr(config.option, "loadgroup", False):
         from _pytest.nodeid import NodeId
 
