@@ -40,29 +40,38 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config, items):
     """nbval runs every notebook in ``testpaths`` (the solutions) with ``--nbval-lax``; its
     items (a notebook's cells, run in order in one kernel) are slow tests, like the other
-    notebook tests, and a notebook's items stay in one pytest-xdist worker.
-
-    In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
-    ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
-    group in one worker (a built book, a graded course). pytest-xdist 3.8 sets it through
-    ``item._nodeid``, which pytest 9 no longer reads, so every group would be split and
-    each worker would build the book (tests/test_parallel.py checks this)."""
+    notebook tests, and a notebook's items stay in one pytest-xdist worker."""
     for item in items:
         if type(item).__module__.startswith("nbval"):
             item.add_marker(pytest.mark.slow)
-            # a notebook's cells run in order in one kernel: one worker takes them all
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.parent.name}"))
-    if getattr(config.option, "loadgroup", False):
+
+
+class _XdistGroups:
+    """In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
+    ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
+    group in one worker (a built book, a graded course, a notebook's cells). pytest-xdist
+    3.8 sets it through ``item._nodeid``, which pytest 9 no longer reads, so every group
+    would be split and each worker would build the book (tests/test_parallel.py checks it)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):
+            return
         from _pytest.nodeid import NodeId
 
         for item in items:
             mark = item.get_closest_marker("xdist_group")
             if mark is not None and "@" not in item.nodeid.rpartition("]")[2]:
                 item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_XdistGroups(), "rnn-course-xdist-groups")
 
 
 @pytest.fixture(autouse=True)
