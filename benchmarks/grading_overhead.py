@@ -4,11 +4,13 @@ Issue 16 asks that autograding one learner's set of exercises take at most 1.5 t
 nbgrader takes for the same notebooks with nothing in them to grade. Two throwaway courses
 hold every assignment of ``solutions/`` for one student:
 
-- **stock**: plain ``nbgrader autograde`` (none of the course's plugins: no sandbox, no
-  verdicts) of the untouched notebooks as handed out, whose answers only raise
-  ``NotImplementedError``: a kernel per notebook, every cell run, the gradebook written;
-- **course**: ``rnn-course-grade`` on one worker (the sandbox, every verdict computed, then
-  nbgrader's gradebook step) of the correct answers.
+- **stock**: plain ``nbgrader autograde <assignment>``, once per assignment (none of the
+  course's plugins: no sandbox, no verdicts), of the untouched notebooks as handed out,
+  whose answers only raise ``NotImplementedError``: a kernel per notebook, every cell run,
+  the gradebook written;
+- **course**: ``rnn-course-grade`` of every assignment on one worker (the sandbox, every
+  verdict computed, then nbgrader's gradebook step, one nbgrader run per assignment) of
+  the correct answers.
 
 Prints both times and their ratio. Run with:
 
@@ -79,7 +81,9 @@ def main() -> None:
         for k in range(args.repeat):
             base = Path(tmp) / f"run{k}"
             names = course(base / "stock", STOCK_CONFIG, "untouched", env)
-            stock.append(run([sys.executable, "-m", "nbgrader", "autograde", "*", "--force"], base / "stock", env))
+            # one `nbgrader autograde <assignment>` per assignment, as rnn-course-grade runs it
+            stock.append(sum(run([sys.executable, "-m", "nbgrader", "autograde", name], base / "stock", env)
+                             for name in names))
             course(base / "course", (ROOT / "nbgrader_config.py").read_text(), "correct", env)
             ours.append(run([sys.executable, "-m", "rnn_course.grading.command", *names, "--workers", "1",
                              "--no-progress"], base / "course", env, show=" in "))
