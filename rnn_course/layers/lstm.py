@@ -320,7 +320,8 @@ def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
     Of ``da_f = dC_t ⊙ C_{t-1} ⊙ σ'(a_f)`` and the others, only ``dC_t`` and ``dh_t``
     depend on later steps. So each chunk first computes, for all of its steps at once,
     the factors that do not (``C_{t-1} ⊙ σ'(a_f)``, ``C̃ ⊙ σ'(a_i)``, ``i ⊙ (1 − C̃²)``,
-    ``tanh C_t ⊙ σ'(a_o)`` and ``o ⊙ (1 − tanh² C_t)``); the steps then only multiply them
+    ``tanh C_t ⊙ σ'(a_o)`` and ``o ⊙ (1 − tanh² C_t)``, the last two from the cached
+    ``h_t = o ⊙ tanh C_t``); the steps then only multiply them
     by ``dC_t`` or ``dh_t``, in a buffer of gates ordered f, i, c, o so that one product
     covers the three of ``dC_t``. After each chunk, ``dX``, ``dW``, ``dU`` and ``db`` take
     one product (or sum) for all its steps (``rnn_course._arrays.chunk_steps``).
@@ -349,26 +350,24 @@ def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
         f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
         p_f, p_i, p_c, p_o = fac[..., 0, :], fac[..., 1, :], fac[..., 2, :], fac[..., 3, :]
         # The factors of all the chunk's steps at once: σ' = σ (1 − σ), tanh' = 1 − tanh²
-        np.subtract(1.0, f, out=p_f)
-        p_f *= f
+        f_i, p_fi = g[..., : 2 * H], das[..., : 2 * H]  # f and i side by side in both
+        np.subtract(1.0, f_i, out=p_fi)
+        p_fi *= f_i  # σ'(a_f), σ'(a_i)
         if start == 0:
             p_f[0] *= c0
             p_f[1:] *= cs[: end - 1]
         else:
             p_f *= cs[start - 1 : end - 1]  # C_{t-1} ⊙ σ'(a_f)
-        np.subtract(1.0, i, out=p_i)
-        p_i *= i
         p_i *= c_tilde  # C̃ ⊙ σ'(a_i)
         np.multiply(c_tilde, c_tilde, out=p_c)
         np.subtract(1.0, p_c, out=p_c)
         p_c *= i  # i ⊙ (1 − C̃²)
-        np.tanh(cs[start:end], out=q)
+        h_t = hs[start:end]  # o ⊙ tanh C_t, from the forward pass
         np.subtract(1.0, o, out=p_o)
-        p_o *= o
-        p_o *= q  # tanh C_t ⊙ σ'(a_o)
-        np.multiply(q, q, out=q)
-        np.subtract(1.0, q, out=q)
-        q *= o  # o ⊙ (1 − tanh² C_t)
+        p_o *= h_t  # tanh C_t ⊙ σ'(a_o) = (1 − o) ⊙ h_t
+        np.tanh(cs[start:end], out=q)
+        q *= h_t
+        np.subtract(o, q, out=q)  # o ⊙ (1 − tanh² C_t) = o − h_t ⊙ tanh C_t
         for t in range(end - 1, start - 1, -1):
             j = t - start
             np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
