@@ -11,6 +11,7 @@ import pytest
 
 import rnn_course as rc
 import rnn_course._arrays as arrays
+from rnn_course.tasks import charlm
 
 DTYPES = (np.float64, np.float32)
 LAYERS = ("rnn", "lstm", "gru-sources", "gru-pytorch")
@@ -185,8 +186,8 @@ def test_cross_entropy_is_stable_for_huge_logits(dtype):
 
 def test_the_names_model_trains_in_float32():
     words = ["anna", "bob", "carl", "dana", "eve", "anne", "bo", "cara"]
-    vocab = rc.tasks.charlm.build_vocab(words)
-    run = rc.tasks.charlm.train_charlm("lstm", words, vocab, hidden_size=8, steps=30, rng=0,
+    vocab = charlm.build_vocab(words)
+    run = charlm.train_charlm("lstm", words, vocab, hidden_size=8, steps=30, rng=0,
                                        dtype=np.float32)
     assert {v.dtype for v in run["params"].values()} == {np.dtype(np.float32)}
     assert run["losses"][-5:].mean() < run["losses"][:5].mean()
