@@ -21,6 +21,7 @@ Book: the Performance page (how the fused sequence functions are made fast).
 
 from __future__ import annotations
 
+import os
 import time
 import tracemalloc
 
@@ -98,14 +99,23 @@ def torch_pass_fn(case: dict):
     return run
 
 
+#: Pause before each timed run when BLAS has more than one thread: after a call, the idle
+#: worker threads of OpenBLAS and of PyTorch keep spinning for a while and take the cores
+#: from whichever library runs next (measured: up to 6x on a small pass, 2x on a large one).
+SETTLE_SECONDS = 0.25
+
+
 def _best(fn) -> float:
+    if os.environ.get("OPENBLAS_NUM_THREADS", "1") != "1":
+        time.sleep(SETTLE_SECONDS)
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
 
 
 def time_case(case: dict, *, repeat: int = 5, torch_too: bool = True) -> dict:
-    """Best-of-``repeat`` seconds of our pass and torch's, run in turn (after one warm-up each)."""
+    """Best-of-``repeat`` seconds of our pass and torch's, run in turn (after one warm-up each;
+    with several BLAS threads, each timed run starts after a pause, ``SETTLE_SECONDS``)."""
     ours = lambda: numpy_pass(case)  # noqa: E731
     theirs = torch_pass_fn(case) if torch_too else None
     ours()
