@@ -61,6 +61,16 @@ def run_page(page: Path, salt: int | None, execute_notebook) -> nbformat.Noteboo
     return execute_notebook(nb, page.parent, timeout=300)
 
 
+def shown_with_prelude(page: Path, prelude: str, execute_notebook) -> str:
+    """Everything a page shows (text, Markdown, HTML outputs) when run after ``prelude``."""
+    nb = jupytext.read(page)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(prelude))
+    execute_notebook(nb, page.parent, timeout=300)
+    return "\n".join(out.get("text", "") + out.get("data", {}).get("text/markdown", "")
+                     + out.get("data", {}).get("text/plain", "") + out.get("data", {}).get("text/html", "")
+                     for cell in nb.cells for out in cell.get("outputs", []))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
@@ -85,15 +95,7 @@ NO_TORCH = "import sys\nsys.modules['torch'] = None  # `import torch` now raises
 def test_pages_comparing_with_torch_claim_nothing_without_it(page, execute_notebook):
     """Built without PyTorch, a comparison page says the comparison was not run and
     prints no agreement (and claims none: no 'nan' where a number would be)."""
-    nb = jupytext.read(page)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(NO_TORCH))
-    execute_notebook(nb, page.parent, timeout=300)
-    shown = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            shown.append(out.get("text", "") + data.get("text/markdown", "") + data.get("text/plain", ""))
-    shown = "\n".join(shown)
+    shown = shown_with_prelude(page, NO_TORCH, execute_notebook)
     assert "comparison above was not run" in shown
     assert "agree" not in shown.lower() and "nan" not in shown.split()
 
@@ -112,16 +114,7 @@ NO_DEBIAN = ("import os\nos.environ['RNN_COURSE_ESPEAK_NG'] = '/nonexistent/espe
 def test_speech_pages_claim_nothing_without_the_debian_packages(page, execute_notebook):
     """Built without espeak-ng and the asterisk recordings, a speech page runs, names the
     Debian packages to install, and shows no result (no accuracy, no figure, no player)."""
-    nb = jupytext.read(page)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(NO_DEBIAN))
-    execute_notebook(nb, page.parent, timeout=300)
-    shown = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            shown.append(out.get("text", "") + data.get("text/markdown", "")
-                         + data.get("text/plain", "") + data.get("text/html", ""))
-    shown = "\n".join(shown)
+    shown = shown_with_prelude(page, NO_DEBIAN, execute_notebook)
     assert "apt-get install espeak-ng asterisk-core-sounds-en-wav" in shown
     assert "claims nothing" in shown
     for result in ("held-out", "Allison", "<audio", "glue:figure", "%"):

@@ -37,7 +37,8 @@ def test_rel_error_reads_as_documented():
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
 
 
-def test_check_gradients_catches_a_wrong_gradient():
+def _tanh_layer():
+    """y = tanh(W x), an upstream gradient, and its right and wrong (no 1 - tanh^2) gradients."""
     W = np.array([[1.0, -0.5], [0.25, 2.0]])
     x = np.array([0.2, -0.4])
     up = np.array([1.0, -1.0])
@@ -48,6 +49,11 @@ def test_check_gradients_catches_a_wrong_gradient():
     da = up * (1 - np.tanh(W @ x) ** 2)
     right = {"W": np.outer(da, x), "x": W.T @ da}
     wrong = {"W": np.outer(up, x), "x": W.T @ up}  # forgot 1 - tanh^2
+    return forward, W, x, up, right, wrong
+
+
+def test_check_gradients_catches_a_wrong_gradient():
+    forward, W, x, up, right, wrong = _tanh_layer()
     good = check_gradients(forward, {"W": W, "x": x}, up, right)
     bad = check_gradients(forward, {"W": W, "x": x}, up, wrong)
     assert max(good.values()) < 1e-8
@@ -66,16 +72,7 @@ def test_rel_error_norm_is_not_thrown_off_by_an_entry_near_zero():
 
 
 def test_check_gradients_by_norm_catches_a_wrong_gradient_and_names_bad_measures():
-    W = np.array([[1.0, -0.5], [0.25, 2.0]])
-    x = np.array([0.2, -0.4])
-    up = np.array([1.0, -1.0])
-
-    def forward(W, x):
-        return np.tanh(W @ x)
-
-    da = up * (1 - np.tanh(W @ x) ** 2)
-    right = {"W": np.outer(da, x), "x": W.T @ da}
-    wrong = {"W": np.outer(up, x), "x": W.T @ up}  # forgot 1 - tanh^2
+    forward, W, x, up, right, wrong = _tanh_layer()
     good = check_gradients(forward, {"W": W, "x": x}, up, right, measure="norm")
     bad = check_gradients(forward, {"W": W, "x": x}, up, wrong, measure="norm")
     assert max(good.values()) < 1e-8
