@@ -7,8 +7,9 @@ Book: the instructor guide (grading in parallel).
 2. Compute the verdicts that are not cached yet, on every core (``--workers``) or on a Dask
    cluster (``--dask``), with a progress bar and an ETA. Each is cached as soon as it is
    done, so an interrupted run resumes where it stopped.
-3. Run ``nbgrader autograde`` once, serially: it takes every verdict from the cache and
-   writes the gradebook (scores, with manual adjustments kept, and flags) exactly as a
+3. Run ``nbgrader autograde`` of every assignment, serially and in one process (nbgrader
+   starts once, ``autograde_many``): it takes every verdict from the cache and writes the
+   gradebook (scores, with manual adjustments kept, and flags) exactly as a
    plain ``nbgrader autograde`` of the same submissions would.
 4. Print what went wrong, per student, with its cause; the same is in
    ``grading-report/<assignment>.csv`` and ``.json``, and in the export's columns.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import re
 import shutil
@@ -34,6 +36,7 @@ from tqdm.auto import tqdm
 
 from . import store
 from .allowlist import allowed_sources
+from .autograde_many import split_log
 from .repair import read_submission
 from .sandbox import Limits
 from .verdicts import grade_cells
@@ -195,35 +198,57 @@ _GRADING = re.compile(r"Autograding (.*)")
 _FAILED = re.compile(r"There was an error processing assignment '([^']*)' for student '([^']*)'")
 
 
-def _autograde(root: Path, assignment: str, args, limits: Limits, exclude: list[str], total: int):
-    """Run ``nbgrader autograde`` (serially, verdicts from the cache); its log goes to a file."""
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", assignment,
-           f"--SandboxedExecute.part_seconds={limits.part_seconds}",
-           f"--SandboxedExecute.notebook_seconds={limits.notebook_seconds}",
-           f"--SandboxedExecute.memory_mb={limits.memory_bytes // 2**20}",
-           f"--SandboxedExecute.sandbox={limits.sandbox}"]
+def _autograde_argv(assignment: str, args, limits: Limits, exclude: list[str]) -> list[str]:
+    """The arguments of ``nbgrader autograde`` for one assignment (verdicts from the cache)."""
+    argv = [assignment,
+            f"--SandboxedExecute.part_seconds={limits.part_seconds}",
+            f"--SandboxedExecute.notebook_seconds={limits.notebook_seconds}",
+            f"--SandboxedExecute.memory_mb={limits.memory_bytes // 2**20}",
+            f"--SandboxedExecute.sandbox={limits.sandbox}"]
     if args.db:
-        cmd.append(f"--db={args.db}")
+        argv.append(f"--db={args.db}")
     if args.force:
-        cmd.append("--force")
+        argv.append("--force")
     if exclude:
-        cmd.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
-    log_path = root / store.REPORT_DIR / f"{assignment}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    failed = []
-    bar = tqdm(total=total, desc=f"gradebook {assignment}", unit="notebook", disable=args.no_progress)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            log.write(line)
-            if _GRADING.search(line):
-                bar.update(1)
-            match = _FAILED.search(line)
-            if match:
-                failed.append(match.group(2))
-        code = proc.wait()
+        argv.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
+    return argv
+
+
+def _autograde(root: Path, runs: dict[str, list[str]], args, total: int) -> dict:
+    """Run ``nbgrader autograde`` of every assignment of ``runs`` (assignment -> argv) serially,
+    in one process (``autograde_many``: nbgrader starts once), verdicts from the cache.
+
+    Each assignment's log goes to ``grading-report/<assignment>.log``. Returns, per assignment,
+    ``(exit code, students nbgrader failed on, log path)``; an assignment that the process
+    never finished has a non-zero code.
+    """
+    cmd = [sys.executable, "-m", "rnn_course.grading.autograde_many"]
+    spec = json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()])
+    bar = tqdm(total=total, desc="gradebook", unit="notebook", disable=args.no_progress)
+    lines = []
+    proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    proc.stdin.write(spec)
+    proc.stdin.close()
+    for line in proc.stdout:
+        lines.append(line)
+        if _GRADING.search(line):
+            bar.update(1)
+    code = proc.wait()
     bar.close()
-    return code, failed, log_path
+    logs = split_log(lines)
+    results = {}
+    for assignment in runs:
+        own_code, own_lines = logs.get(assignment, (None, []))
+        if own_code is None:  # the process died before this assignment ended: keep all it said
+            own_code = code or 1
+            own_lines = own_lines + logs[None][1]
+        log_path = root / store.REPORT_DIR / f"{assignment}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("".join(own_lines))
+        failed = [m.group(2) for m in map(_FAILED.search, own_lines) if m]
+        results[assignment] = (own_code, failed, log_path)
+    return results
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -282,14 +307,20 @@ def main(argv=None) -> int:
     print(f"rnn-course-grade: verdicts in {verdict_time:.1f} s {where}")
 
     status = 1 if failures else 0
+    begin = time.monotonic()
+    runs, total = {}, 0
     for assignment, (notebooks, students, phantoms, keys) in plan.items():
-        begin = time.monotonic()
         if not args.force:
             for student in _stale(root, assignment, keys):
                 print(f"rnn-course-grade: {assignment}: {student}'s submission changed since it was "
                       f"graded: grading it again")
-        code, failed, log_path = _autograde(root, assignment, args, limits, sorted(phantoms),
-                                            len(students) * len(notebooks))
+        runs[assignment] = _autograde_argv(assignment, args, limits, sorted(phantoms))
+        total += len(students) * len(notebooks)
+    results = _autograde(root, runs, args, total)
+    print(f"rnn-course-grade: gradebook in {time.monotonic() - begin:.1f} s (nbgrader's logs: "
+          f"{root / store.REPORT_DIR}/<assignment>.log)")
+    for assignment, (notebooks, students, phantoms, keys) in plan.items():
+        code, failed, log_path = results[assignment]
         if code == 0:
             graded = store.load_graded(root, assignment)
             graded.update({k: v for k, v in keys.items() if k.split("/", 1)[0] not in failed})
@@ -298,8 +329,6 @@ def main(argv=None) -> int:
             for name in notebooks:
                 store.record_problems(root, assignment, student, name, [
                     {"cell": None, "kind": "not graded", "cause": f"nbgrader autograde failed; see {log_path}"}])
-        print(f"rnn-course-grade: {assignment}: gradebook in {time.monotonic() - begin:.1f} s "
-              f"(nbgrader's log: {log_path})")
         problems = {s: lines for s, lines in store.problems_by_student(root, assignment).items() if s in students}
         if problems:
             print(f"rnn-course-grade: {assignment}: {len(problems)} submissions need a look (flagged in the "
