@@ -13,6 +13,8 @@ and frames each one's log between two lines::
     rnn-course-grade: end <assignment> <exit code>
 
 Run as ``python -m rnn_course.grading.autograde_many`` (``command.py`` does).
+
+Book: the instructor guide (grading in parallel).
 """
 
 from __future__ import annotations

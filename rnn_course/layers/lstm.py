@@ -16,10 +16,12 @@ inputs ``x_1 … x_T``); code counts from 0, so ``X[k]`` holds ``x_{k+1}`` and `
 ``(H,)``, for the gates ``f``, ``i``, ``c``, ``o``.
 
 The cell functions are written to read like the equations; the sequence functions are
-the fast path: the four gates are stacked into one ``(4H, H)`` and one ``(4H, D)`` matrix,
-all input projections are one matrix product, each step does one recurrent product and one
-``tanh`` for all gates, in place in arrays allocated once, and the backward pass does the
-weight-gradient products once per chunk of steps (the Performance page shows the loops).
+the fast path: the four gates' weights and biases are stacked into one
+``4H × (H + D + 1)`` matrix ``[W U b]``, so each step does one matrix product (recurrent,
+input and bias together) and one ``tanh`` for all gates, one example per column, in place
+in arrays allocated once, and the backward pass does the weight-gradient products once per
+chunk of steps (the loops are in :mod:`rnn_course.layers.lstm_loops`; the Performance page
+shows them).
 Every sequence function keeps float32 inputs and parameters in float32.
 
 :func:`~rnn_course.init_lstm_params` draws the parameters; :mod:`rnn_course.layers.pytorch` converts
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import add_products_with_previous, chunk_steps, sigmoid_prescale
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
@@ -49,6 +50,7 @@ from .._validate import (
     require_vector_batch,
 )
 from .activations import sigmoid
+from .lstm_loops import backward_steps, columns, forward_steps, rows
 
 GATES = ("f", "i", "c", "o")
 PARAM_NAMES = tuple(f"{kind}_{g}" for kind in ("W", "U", "b") for g in GATES)
@@ -216,8 +218,9 @@ def lstm_forward(X, h0, c0, params):
     -------
     hs : (T, H) or (T, B, H); ``hs[k]`` is the hidden state after reading ``X[k]``.
     cs : (T, H) or (T, B, H); ``cs[k]`` is the cell state after reading ``X[k]``.
-    cache : what :func:`lstm_backward` needs, in the fast path's own layout (stacked gates):
-        pass it to :func:`lstm_backward` only. (For one cell cache per step, use :func:`~rnn_course.unroll`.)
+    cache : what :func:`lstm_backward` needs, in the fast path's own layout (stacked gates, one
+        example per column): pass it to :func:`lstm_backward` only. (For one cell cache per
+        step, use :func:`~rnn_course.unroll`.) ``hs`` and ``cs`` are views of arrays it holds.
     """
     p = _lstm_params(params, "lstm_forward")
     H, D = p["U_f"].shape
@@ -233,47 +236,12 @@ def lstm_forward(X, h0, c0, params):
     U = np.concatenate([p[f"U_{g}"] for g in _STACK])
     b = np.concatenate([p[f"b_{g}"] for g in _STACK])
     dtype = np.result_type(X, h0, c0, W, U, b)  # float32 stays float32; a float64 anywhere wins
-    hs, cs, gates = _forward_steps(X, h0, c0, W, U, b, dtype)
-    cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U}
+    batch = X.shape[1:-1]
+    Z, CS, G = forward_steps(columns(X), columns(h0[None])[0], columns(c0[None])[0], W, U, b, dtype)
+    hs, cs, gates = (rows(A, batch) for A in (Z[1:, :H], CS, G))
+    cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U,
+             "Z": Z, "CS": CS, "G": G}
     return hs, cs, cache
-
-
-def _forward_steps(X, h0, c0, W, U, b, dtype):
-    """The loop of :func:`lstm_forward`: every array written in place, nothing allocated per step.
-
-    ``gates`` first receives every input projection (one product), then each step adds its
-    recurrent product and activates the four gates with one ``np.tanh`` (the sigmoid rows
-    of the weights are pre-scaled by 1/2, see ``rnn_course._arrays.sigmoid_prescale``).
-    """
-    T, batch, H = X.shape[0], X.shape[1:-1], W.shape[1]
-    half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
-    W_T = np.ascontiguousarray((half * W).T, dtype=dtype)  # (H, 4H); BLAS is faster on it than on a .T view
-    gates = np.empty((T, *batch, 4 * H), dtype=dtype)  # a_t, then [f, i, o, C̃] in place
-    np.matmul(_flat(X).astype(dtype, copy=False), (half * U).astype(dtype, copy=False).T,
-              out=_flat(gates))
-    gates += (half[:, 0] * b).astype(dtype, copy=False)
-    hs = np.empty((T, *batch, H), dtype=dtype)
-    cs = np.empty_like(hs)
-    rec = np.empty((*batch, 4 * H), dtype=dtype)  # workspaces, reused at every step
-    tmp = np.empty((*batch, H), dtype=dtype)
-    h, c = h0, c0
-    for t in range(T):
-        g = gates[t]
-        np.matmul(h, W_T, out=rec)
-        g += rec
-        np.tanh(g, out=g)  # tanh(a/2) for f, i, o; C̃ = tanh(a_c)
-        sig = g[..., : 3 * H]
-        sig *= 0.5
-        sig += 0.5  # σ(a) = (1 + tanh(a/2)) / 2
-        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
-        c_t, h_t = cs[t], hs[t]
-        np.multiply(f, c, out=c_t)
-        np.multiply(i, c_tilde, out=tmp)
-        c_t += tmp  # C_t = f ⊙ C_{t-1} + i ⊙ C̃
-        np.tanh(c_t, out=tmp)
-        np.multiply(o, tmp, out=h_t)  # h_t = o ⊙ tanh(C_t)
-        h, c = h_t, c_t
-    return hs, cs, gates
 
 
 def lstm_backward(dhs, cache):
@@ -293,92 +261,20 @@ def lstm_backward(dhs, cache):
     dX : like ``X``; dh0 : like ``h0``; dc0 : like ``c0``;
     grads : dict with the twelve LSTM parameters' gradients, each summed over all time steps.
     """
-    require_cache(cache, ("X", "h0", "c0", "hs", "cs", "gates", "W", "U"), made_by="lstm_forward")
-    X, h0, c0, hs, cs, gates, W, U = (
-        cache[k] for k in ("X", "h0", "c0", "hs", "cs", "gates", "W", "U")
-    )
+    require_cache(cache, ("X", "h0", "c0", "hs", "Z", "CS", "G", "W", "U"), made_by="lstm_forward")
+    X, h0, c0, hs, W, U = (cache[k] for k in ("X", "h0", "c0", "hs", "W", "U"))
     dhs = as_float_array("dhs", dhs)
     require_shape("dhs", dhs, hs.shape, like="hs")
 
     dtype = np.result_type(hs, dhs, W, U)
-    dX, dh0, dc0, dW, dU, db = _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype)
-    H = hs.shape[-1]
+    dM, dX, dh0, dc0 = backward_steps(columns(dhs), cache["Z"], cache["CS"], cache["G"],
+                                      columns(c0[None])[0], W, U, dtype)
+    H, D = W.shape[1], U.shape[1]
     grads = {}
-    for k, g in enumerate(_BACKWARD_STACK):
-        rows = slice(k * H, (k + 1) * H)
-        grads[f"W_{g}"], grads[f"U_{g}"], grads[f"b_{g}"] = dW[rows], dU[rows], db[rows]
-    return dX, dh0, dc0, {k: grads[k] for k in PARAM_NAMES}
-
-
-#: Order of the gates in the backward pass's buffers: the three that dC_t scales first.
-_BACKWARD_STACK = ("f", "i", "c", "o")
-
-
-def _backward_steps(dhs, X, h0, c0, hs, cs, gates, W, U, dtype):
-    """The loop of :func:`lstm_backward`, chunk by chunk of steps, in place.
-
-    Of ``da_f = dC_t ⊙ C_{t-1} ⊙ σ'(a_f)`` and the others, only ``dC_t`` and ``dh_t``
-    depend on later steps. So each chunk first computes, for all of its steps at once,
-    the factors that do not (``C_{t-1} ⊙ σ'(a_f)``, ``C̃ ⊙ σ'(a_i)``, ``i ⊙ (1 − C̃²)``,
-    ``tanh C_t ⊙ σ'(a_o)`` and ``o ⊙ (1 − tanh² C_t)``, the last two from the cached
-    ``h_t = o ⊙ tanh C_t``); the steps then only multiply them
-    by ``dC_t`` or ``dh_t``, in a buffer of gates ordered f, i, c, o so that one product
-    covers the three of ``dC_t``. After each chunk, ``dX``, ``dW``, ``dU`` and ``db`` take
-    one product (or sum) for all its steps (``rnn_course._arrays.chunk_steps``).
-    Returns the gradients with their rows in the order f, i, c, o.
-    """
-    T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]
-    rows = np.r_[0 : 2 * H, 3 * H : 4 * H, 2 * H : 3 * H]  # [f, i, o, c] -> [f, i, c, o]
-    W_b, U_b = W[rows].astype(dtype, copy=False), U[rows]
-    dX = np.empty((T, *batch, D), dtype=dtype)
-    dW = np.zeros((4 * H, H), dtype=dtype)
-    dU = np.zeros((4 * H, D), dtype=dtype)
-    db = np.zeros(4 * H, dtype=dtype)
-    K = chunk_steps(T, int(np.prod(batch, dtype=int)))
-    factors = np.empty((K, *batch, 4, H), dtype=dtype)  # the factors, then da_f, da_i, da_c, da_o
-    chunk = factors.reshape(K, *batch, 4 * H)  # the same memory, gates side by side
-    q_chunk = np.empty((K, *batch, H), dtype=dtype)  # o ⊙ (1 − tanh² C_t)
-    dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
-    dc = np.zeros((*batch, H), dtype=dtype)  # dC_t, then dC_{t-1} = dC_t ⊙ f_t
-    dh = np.empty((*batch, H), dtype=dtype)
-    tmp = np.empty((*batch, H), dtype=dtype)
-    for end in range(T, 0, -K):
-        start = max(0, end - K)
-        n = end - start
-        das, fac, q = chunk[:n], factors[:n], q_chunk[:n]
-        g = gates[start:end]
-        f, i, o, c_tilde = g[..., :H], g[..., H : 2 * H], g[..., 2 * H : 3 * H], g[..., 3 * H :]
-        p_f, p_i, p_c, p_o = fac[..., 0, :], fac[..., 1, :], fac[..., 2, :], fac[..., 3, :]
-        # The factors of all the chunk's steps at once: σ' = σ (1 − σ), tanh' = 1 − tanh²
-        f_i, p_fi = g[..., : 2 * H], das[..., : 2 * H]  # f and i side by side in both
-        np.subtract(1.0, f_i, out=p_fi)
-        p_fi *= f_i  # σ'(a_f), σ'(a_i)
-        if start == 0:
-            p_f[0] *= c0
-            p_f[1:] *= cs[: end - 1]
-        else:
-            p_f *= cs[start - 1 : end - 1]  # C_{t-1} ⊙ σ'(a_f)
-        p_i *= c_tilde  # C̃ ⊙ σ'(a_i)
-        np.multiply(c_tilde, c_tilde, out=p_c)
-        np.subtract(1.0, p_c, out=p_c)
-        p_c *= i  # i ⊙ (1 − C̃²)
-        h_t = hs[start:end]  # o ⊙ tanh C_t, from the forward pass
-        np.subtract(1.0, o, out=p_o)
-        p_o *= h_t  # tanh C_t ⊙ σ'(a_o) = (1 − o) ⊙ h_t
-        np.tanh(cs[start:end], out=q)
-        q *= h_t
-        np.subtract(o, q, out=q)  # o ⊙ (1 − tanh² C_t) = o − h_t ⊙ tanh C_t
-        for t in range(end - 1, start - 1, -1):
-            j = t - start
-            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
-            np.multiply(dh, q[j], out=tmp)
-            dc += tmp  # dC_t = dC from step t+1 + dh ⊙ o ⊙ (1 − tanh² C_t)
-            fac[j, ..., :3, :] *= dc[..., None, :]  # da_f, da_i, da_c: factor ⊙ dC_t
-            p_o[j] *= dh  # da_o = dh ⊙ tanh C_t ⊙ σ'(a_o)
-            dc *= f[j]  # dC_{t-1} = dC_t ⊙ f_t
-            np.matmul(das[j], W_b, out=dh_next)
-        np.matmul(_flat(das), U_b, out=_flat(dX[start:end]))
-        add_products_with_previous(dW, das, h0, hs, start)
-        dU += _flat(das).T @ _flat(X[start:end])
-        db += _flat(das).sum(axis=0)
-    return dX, dh_next, dc, dW, dU, db
+    for k, g in enumerate(_STACK):  # dM's rows are the gates f, i, o, C̃; its columns [h, x, 1]
+        block = slice(k * H, (k + 1) * H)
+        grads[f"W_{g}"] = np.ascontiguousarray(dM[block, :H])
+        grads[f"U_{g}"] = np.ascontiguousarray(dM[block, H : H + D])
+        grads[f"b_{g}"] = dM[block, H + D].copy()
+    dh0, dc0 = (np.ascontiguousarray(d.T).reshape(like.shape) for d, like in ((dh0, h0), (dc0, c0)))
+    return dX.reshape(X.shape), dh0, dc0, {k: grads[k] for k in PARAM_NAMES}
