@@ -30,21 +30,23 @@ def rows(A, batch):
 
 
 def forward_steps(X, h0, c0, W, U, b, dtype):
-    """The loop of :func:`~rnn_course.lstm_forward`, one example per column: ``X`` is ``(T, D, B)``,
-    ``h0`` and ``c0`` are ``(H, B)``. Every array is written in place; no step allocates.
+    """The loop of :func:`~rnn_course.lstm_forward`, one example per column.
 
-    Step k does one matrix product, ``a = M z`` with ``M = [W  U  b]`` (4H × (H + D + 1),
-    gates stacked f, i, o, C̃) and ``z = [h_k; x_{k+1}; 1]``: the input projection and the
-    bias come with the recurrent product. Each ``z`` is a block of ``Z``, whose rows ``:H``
-    then receive the step's new hidden state, so ``Z[1:, :H]`` holds ``hs``. One
-    ``np.tanh`` activates all four gates in place (the sigmoid rows of ``M`` are halved,
-    see ``rnn_course._arrays.sigmoid_prescale``).
-    Returns ``Z`` (T + 1, H + D + 1, B), the cell states (T, H, B) and the gates (T, 4H, B).
+    ``X`` is ``(T, D, B)``, ``h0`` and ``c0`` are ``(H, B)``. Every array is written
+    in place; no step allocates. Step t (``k = t − 1`` in code) does one matrix
+    product, ``a = M z`` with ``M = [W  U  b]`` (4H × (H + D + 1), gates stacked
+    f, i, o, C̃) and ``z = [h_{t-1}; x_t; 1]``: the input projection and the bias
+    come with the recurrent product. The ``z`` are the blocks of ``Z``, whose rows
+    ``:H`` then receive each step's new hidden state, so ``Z[1:, :H]`` holds ``hs``.
+    One ``np.tanh`` activates all four gates in place (the sigmoid rows of ``M`` are
+    halved, see ``rnn_course._arrays.sigmoid_prescale``).
+    Returns ``Z`` (T + 1, H + D + 1, B), the cell states (T, H, B) and the gates
+    (T, 4H, B).
     """
     T, D, B = X.shape
     H = W.shape[1]
     half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
-    M = np.empty((4 * H, H + D + 1), dtype=dtype)  # [half ⊙ W, half ⊙ U, half ⊙ b]
+    M = np.empty((4 * H, H + D + 1), dtype=dtype)  # [half⊙W, half⊙U, half⊙b]
     np.multiply(half, W, out=M[:, :H])
     np.multiply(half, U, out=M[:, H : H + D])
     np.multiply(half[:, 0], b, out=M[:, H + D])
@@ -59,7 +61,7 @@ def forward_steps(X, h0, c0, W, U, b, dtype):
     c = c0
     for k in range(T):
         g = G[k]
-        np.matmul(M, Z[k], out=g)  # W h_k + U x_{k+1} + b, every gate at once
+        np.matmul(M, Z[k], out=g)  # W h_{t-1} + U x_t + b, all gates at once
         np.tanh(g, out=g)  # tanh(a/2) for f, i, o; C̃ = tanh(a_c)
         sig = g[: 3 * H]
         sig *= 0.5
@@ -76,19 +78,21 @@ def forward_steps(X, h0, c0, W, U, b, dtype):
 
 
 def backward_steps(dhs, Z, CS, G, c0, W, U, dtype):
-    """The loop of :func:`~rnn_course.lstm_backward`, chunk by chunk of steps, in place, one example per
-    column (``dhs`` is ``(T, H, B)``; ``Z``, ``CS`` and ``G`` as :func:`forward_steps` returns them).
+    """The loop of :func:`~rnn_course.lstm_backward`, chunk by chunk of steps.
 
-    Of ``da_f = dC_k ⊙ C_{k-1} ⊙ σ'(a_f)`` and the others, only ``dC_k`` and ``dh_k``
-    depend on later steps. So each chunk first computes, for all of its steps at once,
-    the factors that do not (``C_{k-1} ⊙ σ'(a_f)``, ``C̃ ⊙ σ'(a_i)``, ``tanh C_k ⊙ σ'(a_o)``,
-    ``i ⊙ (1 − C̃²)`` and ``o ⊙ (1 − tanh² C_k)``, the last from the cached
-    ``h_k = o ⊙ tanh C_k``); the steps then only multiply them by ``dC_k`` or ``dh_k``.
-    After the chunk, its ``da`` are laid side by side as one 4H × (steps · B) matrix, so
-    one product gives the chunk's share of ``dM = [dW  dU  db]`` (against the columns
-    ``z = [h; x; 1]`` that the forward pass multiplied) and one gives its ``dX``
-    (``rnn_course._arrays.chunk_steps``).
-    Returns ``dM`` (4H × (H + D + 1), gates f, i, o, C̃), ``dX`` (T, B, D), ``dh0``, ``dC0``.
+    One example per column: ``dhs`` is ``(T, H, B)``; ``Z``, ``CS`` and ``G`` are
+    what :func:`forward_steps` returns. Of ``da_f = dC_t ⊙ C_{t-1} ⊙ σ'(a_f)`` and
+    the others, only ``dC_t`` and ``dh_t`` depend on later steps. So each chunk
+    first computes, for all its steps at once, the factors that do not
+    (``C_{t-1} ⊙ σ'(a_f)``, ``C̃ ⊙ σ'(a_i)``, ``tanh C_t ⊙ σ'(a_o)``,
+    ``i ⊙ (1 − C̃²)`` and ``o ⊙ (1 − tanh² C_t)``, the last from the cached
+    ``h_t = o ⊙ tanh C_t``); the steps then only multiply them by ``dC_t`` or
+    ``dh_t``. After the chunk, its ``da`` are laid side by side as one
+    4H × (steps · B) matrix: one product gives the chunk's share of
+    ``dM = [dW  dU  db]`` (against the columns ``z = [h_{t-1}; x_t; 1]`` of the
+    forward pass) and one its ``dX`` (``rnn_course._arrays.chunk_steps``).
+    Returns ``dM`` (4H × (H + D + 1), gates f, i, o, C̃), ``dX`` (T, B, D),
+    ``dh0`` and ``dC0``.
     """
     T, H, B = dhs.shape
     D = U.shape[1]
@@ -96,12 +100,12 @@ def backward_steps(dhs, Z, CS, G, c0, W, U, dtype):
     dM = np.zeros((4 * H, H + D + 1), dtype=dtype)
     dX = np.empty((T, B, D), dtype=dtype)
     K = chunk_steps(T, B)
-    das = np.empty((K, 4 * H, B), dtype=dtype)  # the factors, then da, of the chunk's steps
-    q_chunk = np.empty((K, H, B), dtype=dtype)  # o ⊙ (1 − tanh² C_k)
+    das = np.empty((K, 4 * H, B), dtype=dtype)  # the factors, then da
+    q_chunk = np.empty((K, H, B), dtype=dtype)  # o ⊙ (1 − tanh² C_t)
     da_side = np.empty((4 * H, K, B), dtype=dtype)  # the chunk's da side by side
     z_side = np.empty((H + D + 1, K, B), dtype=dtype)  # and its columns z
     dh_next = np.zeros((H, B), dtype=dtype)  # workspaces, reused at every step
-    dc = np.zeros((H, B), dtype=dtype)  # dC_k, then dC_{k-1} = dC_k ⊙ f_k
+    dc = np.zeros((H, B), dtype=dtype)  # dC_t, then dC_{t-1} = dC_t ⊙ f_t
     dh = np.empty((H, B), dtype=dtype)
     tmp = np.empty((H, B), dtype=dtype)
     for end in range(T, 0, -K):
@@ -109,37 +113,39 @@ def backward_steps(dhs, Z, CS, G, c0, W, U, dtype):
         n = end - start
         da, q, g = das[:n], q_chunk[:n], G[start:end]
         f, i, o, c_tilde = g[:, :H], g[:, H : 2 * H], g[:, 2 * H : 3 * H], g[:, 3 * H :]
-        p_f, p_i, p_o, p_c = da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
-        # The factors of all the chunk's steps at once: σ' = σ (1 − σ), tanh' = 1 − tanh²
+        p_f, p_i = da[:, :H], da[:, H : 2 * H]  # da's blocks, gate by gate
+        p_o, p_c = da[:, 2 * H : 3 * H], da[:, 3 * H :]
+        # The factors of the chunk's steps: σ' = σ (1 − σ), tanh' = 1 − tanh²
         np.subtract(1.0, g[:, : 3 * H], out=da[:, : 3 * H])
         da[:, : 3 * H] *= g[:, : 3 * H]  # σ'(a_f), σ'(a_i), σ'(a_o)
         if start == 0:
             p_f[0] *= c0
             p_f[1:] *= CS[: end - 1]
         else:
-            p_f *= CS[start - 1 : end - 1]  # C_{k-1} ⊙ σ'(a_f)
+            p_f *= CS[start - 1 : end - 1]  # C_{t-1} ⊙ σ'(a_f)
         p_i *= c_tilde  # C̃ ⊙ σ'(a_i)
         np.tanh(CS[start:end], out=q)
-        p_o *= q  # tanh C_k ⊙ σ'(a_o)
-        q *= Z[start + 1 : end + 1, :H]  # h_k ⊙ tanh C_k
-        np.subtract(o, q, out=q)  # o ⊙ (1 − tanh² C_k) = o − h_k ⊙ tanh C_k
+        p_o *= q  # tanh C_t ⊙ σ'(a_o)
+        q *= Z[start + 1 : end + 1, :H]  # h_t ⊙ tanh C_t
+        np.subtract(o, q, out=q)  # o ⊙ (1 − tanh² C_t) = o − h_t ⊙ tanh C_t
         np.multiply(c_tilde, c_tilde, out=p_c)
         np.subtract(1.0, p_c, out=p_c)
         p_c *= i  # i ⊙ (1 − C̃²)
         for k in range(end - 1, start - 1, -1):
             j = k - start
-            np.add(dhs[k], dh_next, out=dh)  # direct gradient plus the one from step k+1
+            np.add(dhs[k], dh_next, out=dh)  # direct, plus from step t+1
             np.multiply(dh, q[j], out=tmp)
-            dc += tmp  # dC_k = dC from step k+1 + dh ⊙ o ⊙ (1 − tanh² C_k)
+            dc += tmp  # dC_t = (from t+1) + dh ⊙ o ⊙ (1 − tanh² C_t)
             da_k = da[j].reshape(4, H, B)  # one block per gate
-            da_k[:2] *= dc  # da_f, da_i: factor ⊙ dC_k
+            da_k[:2] *= dc  # da_f, da_i: factor ⊙ dC_t
             da_k[3] *= dc  # da_C̃
-            da_k[2] *= dh  # da_o = dh ⊙ tanh C_k ⊙ σ'(a_o)
-            dc *= f[j]  # dC_{k-1} = dC_k ⊙ f_k
-            np.matmul(W_T, da[j], out=dh_next)  # dh_{k-1} = Wᵀ da_k
-        da_flat, z_flat = da_side[:, :n].reshape(4 * H, n * B), z_side[:, :n].reshape(H + D + 1, n * B)
+            da_k[2] *= dh  # da_o = dh ⊙ tanh C_t ⊙ σ'(a_o)
+            dc *= f[j]  # dC_{t-1} = dC_t ⊙ f_t
+            np.matmul(W_T, da[j], out=dh_next)  # dh_{t-1} = Wᵀ da_t
         np.copyto(da_side[:, :n], da.transpose(1, 0, 2))
         np.copyto(z_side[:, :n], Z[start:end].transpose(1, 0, 2))
-        dM += da_flat @ z_flat.T  # [dW dU db] += Σ_k da_k z_kᵀ
-        np.matmul(da_flat.T, U, out=dX[start:end].reshape(n * B, D))  # dx_k = Uᵀ da_k
+        da_flat = da_side[:, :n].reshape(4 * H, n * B)
+        z_flat = z_side[:, :n].reshape(H + D + 1, n * B)
+        dM += da_flat @ z_flat.T  # [dW dU db] += Σ_t da_t z_tᵀ
+        np.matmul(da_flat.T, U, out=dX[start:end].reshape(n * B, D))  # Uᵀ da_t
     return dM, dX, dh_next, dc
