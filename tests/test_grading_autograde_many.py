@@ -35,3 +35,40 @@ def test_one_failing_assignment_does_not_stop_the_others(tmp_path):
         proc.stdout + proc.stderr)
     assert proc.returncode == 1
     assert proc.stderr.count("No notebooks were matched") == 2, proc.stderr
+
+
+def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, monkeypatch):
+    """The first process dies during ex02: ex02 is reported failed with what it said, and
+    ex03 runs in a second process."""
+    from types import SimpleNamespace
+
+    from rnn_course.grading import command
+
+    calls = []
+
+    def fake_process(root, runs, bar):
+        calls.append(list(runs))
+        if len(calls) == 1:
+            return -9, split_log([f"{BEGIN}ex01\n", "Autograding a\n", f"{END}ex01 0\n",
+                                  f"{BEGIN}ex02\n", "Autograding b\n", "Killed\n"])
+        return 0, split_log([f"{BEGIN}ex03\n",
+                             "There was an error processing assignment 'x' for student 'bob'\n",
+                             f"{END}ex03 0\n"])
+
+    monkeypatch.setattr(command, "_autograde_process", fake_process)
+    runs = {name: [name] for name in ("ex01", "ex02", "ex03")}
+    results = command._autograde(tmp_path, runs, SimpleNamespace(no_progress=True), 3)
+    assert calls == [["ex01", "ex02", "ex03"], ["ex03"]]
+    assert {a: r[:2] for a, r in results.items()} == {"ex01": (0, []), "ex02": (-9, []), "ex03": (0, ["bob"])}
+    assert results["ex02"][2].read_text() == "Autograding b\nKilled\n"
+
+
+def test_a_process_that_dies_before_any_assignment_reports_them_all(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from rnn_course.grading import command
+
+    monkeypatch.setattr(command, "_autograde_process", lambda root, runs, bar: (1, split_log(["ImportError\n"])))
+    results = command._autograde(tmp_path, {"ex01": [], "ex02": []}, SimpleNamespace(no_progress=True), 0)
+    assert {a: r[0] for a, r in results.items()} == {"ex01": 1, "ex02": 1}
+    assert results["ex01"][2].read_text() == "ImportError\n"

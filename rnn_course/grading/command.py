@@ -219,36 +219,50 @@ def _autograde(root: Path, runs: dict[str, list[str]], args, total: int) -> dict
     in one process (``autograde_many``: nbgrader starts once), verdicts from the cache.
 
     Each assignment's log goes to ``grading-report/<assignment>.log``. Returns, per assignment,
-    ``(exit code, students nbgrader failed on, log path)``; an assignment that the process
-    never finished has a non-zero code.
+    ``(exit code, students nbgrader failed on, log path)``. Should the process die, the
+    assignment it was on gets a non-zero code (and everything the process said last), and
+    the assignments after it run in a new process: one cannot take the others down.
     """
-    cmd = [sys.executable, "-m", "rnn_course.grading.autograde_many"]
-    spec = json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()])
     bar = tqdm(total=total, desc="gradebook", unit="notebook", disable=args.no_progress)
-    lines = []
+    results, pending = {}, list(runs)
+
+    def record(assignment, code, lines):
+        log_path = root / store.REPORT_DIR / f"{assignment}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("".join(lines))
+        results[assignment] = (code, [m.group(2) for m in map(_FAILED.search, lines) if m], log_path)
+
+    while pending:
+        code, logs = _autograde_process(root, {a: runs[a] for a in pending}, bar)
+        started = [a for a in pending if a in logs]
+        if not started:  # it died before its first assignment began: report them all, stop
+            for assignment in pending:
+                record(assignment, code or 1, logs[None][1])
+            break
+        for assignment in started:
+            own_code, own_lines = logs[assignment]
+            if own_code is None:  # it died during this one: keep everything it said
+                own_code, own_lines = code or 1, own_lines + logs[None][1]
+            record(assignment, own_code, own_lines)
+        pending = [a for a in pending if a not in logs]
+    bar.close()
+    return results
+
+
+def _autograde_process(root: Path, runs: dict[str, list[str]], bar):
+    """One ``autograde_many`` process over ``runs``: its exit code and its log, split per
+    assignment (see ``autograde_many.split_log``)."""
+    cmd = [sys.executable, "-m", "rnn_course.grading.autograde_many"]
     proc = subprocess.Popen(cmd, cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    proc.stdin.write(spec)
+    proc.stdin.write(json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()]))
     proc.stdin.close()
+    lines = []
     for line in proc.stdout:
         lines.append(line)
         if _GRADING.search(line):
             bar.update(1)
-    code = proc.wait()
-    bar.close()
-    logs = split_log(lines)
-    results = {}
-    for assignment in runs:
-        own_code, own_lines = logs.get(assignment, (None, []))
-        if own_code is None:  # the process died before this assignment ended: keep all it said
-            own_code = code or 1
-            own_lines = own_lines + logs[None][1]
-        log_path = root / store.REPORT_DIR / f"{assignment}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.write_text("".join(own_lines))
-        failed = [m.group(2) for m in map(_FAILED.search, own_lines) if m]
-        results[assignment] = (own_code, failed, log_path)
-    return results
+    return proc.wait(), split_log(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
