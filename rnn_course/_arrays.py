@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -69,3 +70,48 @@ def sigmoid_prescale(n_sigmoid: int, n_total: int, size: int, dtype) -> np.ndarr
     scale = np.ones((n_total * size, 1), dtype=dtype)
     scale[: n_sigmoid * size] = 0.5
     return scale
+
+
+# Scratch arrays that the fused sequence functions reuse from one call to the next.
+#
+# A fused backward pass needs temporaries the size of a chunk of steps (the factors, the
+# gate gradients laid side by side, the columns they multiply). Allocated afresh at every
+# call, each is handed back to the operating system when the call ends, and the next call
+# pays a page fault per 4 KiB page it touches again: on a virtual machine, a quarter of
+# the LSTM's backward pass at (T, B, D, H) = (50, 32, 64, 128). So each thread keeps one
+# array per purpose, and a call reuses it when the shape and type match. Only a call's own
+# temporaries live there, never anything it returns or caches: the next call overwrites them.
+
+_scratch_local = threading.local()
+
+
+def _scratch_pool() -> dict:
+    pool = getattr(_scratch_local, "pool", None)
+    if pool is None:
+        pool = _scratch_local.pool = {}
+    return pool
+
+
+def scratch(name: str, shape, dtype) -> np.ndarray:
+    """An uninitialised array of ``shape`` and ``dtype``: this thread's array for ``name``,
+    kept from one call to the next (see the comment above).
+
+    Its contents are whatever its last user left. One array is kept per name, so two
+    arrays in use at the same time need two names.
+    """
+    pool, shape, dtype = _scratch_pool(), tuple(int(n) for n in shape), np.dtype(dtype)
+    buf = pool.get(name)
+    if buf is None or buf.shape != shape or buf.dtype != dtype:
+        pool.pop(name, None)  # free the old one before making the new one
+        buf = pool[name] = np.empty(shape, dtype=dtype)
+    return buf
+
+
+def scratch_bytes() -> int:
+    """Bytes this thread's scratch arrays keep between calls."""
+    return sum(a.nbytes for a in _scratch_pool().values())
+
+
+def release_scratch() -> None:
+    """Free this thread's scratch arrays (the next call makes them again)."""
+    _scratch_pool().clear()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import add_products_with_previous, chunk_steps, sigmoid_prescale
+from .._arrays import add_products_with_previous, chunk_steps, scratch, sigmoid_prescale
 from .._arrays import flat as _flat
 
 
@@ -111,8 +111,9 @@ def backward_sources(dhs, X, h0, hs, gates, W_zr, W_h, U, dtype):
     dX = np.empty((T, *batch, D), dtype=dtype)
     dW, dU, db = _sums(dtype, H, D)
     K = chunk_steps(T, int(np.prod(batch, dtype=int)))
-    chunk = np.empty((K, *batch, 3 * H), dtype=dtype)  # gradients of a_z, a_r, a_h
-    rh_chunk = np.empty((K, *batch, H), dtype=dtype)  # r ⊙ h_{t-1}, for dW_h
+    # kept from call to call (rnn_course._arrays.scratch):
+    chunk = scratch("gru.chunk", (K, *batch, 3 * H), dtype)  # gradients of a_z, a_r, a_h
+    rh_chunk = scratch("gru.rh", (K, *batch, H), dtype)  # r ⊙ h_{t-1}, for dW_h
     dh_next = np.zeros((*batch, H), dtype=dtype)
     dh, d_rh, tmp = (np.empty((*batch, H), dtype=dtype) for _ in range(3))
     for end in range(T, 0, -K):
@@ -156,8 +157,9 @@ def backward_pytorch(dhs, X, h0, hs, gates, hns, W, U, dtype):
     dW, dU, db = _sums(dtype, H, D)
     db_hn = np.zeros(H, dtype=dtype)
     K = chunk_steps(T, int(np.prod(batch, dtype=int)))
-    chunk = np.empty((K, *batch, 3 * H), dtype=dtype)  # gradients of a_z, a_r, a_n (input side)
-    rec_chunk = np.empty_like(chunk)  # gradients of W_z h, W_r h, W_h h + b_hn
+    # kept from call to call (rnn_course._arrays.scratch):
+    chunk = scratch("gru.chunk", (K, *batch, 3 * H), dtype)  # gradients of a_z, a_r, a_n (input side)
+    rec_chunk = scratch("gru.rec", (K, *batch, 3 * H), dtype)  # gradients of W_z h, W_r h, W_h h + b_hn
     dh_next = np.zeros((*batch, H), dtype=dtype)
     dh, tmp = (np.empty((*batch, H), dtype=dtype) for _ in range(2))
     for end in range(T, 0, -K):

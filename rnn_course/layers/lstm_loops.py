@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import chunk_steps, sigmoid_prescale
+from .._arrays import chunk_steps, scratch, sigmoid_prescale
 
 
 def columns(A):
@@ -46,7 +46,7 @@ def forward_steps(X, h0, c0, W, U, b, dtype):
     T, D, B = X.shape
     H = W.shape[1]
     half = sigmoid_prescale(3, 4, H, dtype)  # (4H, 1): 0.5 for f, i, o; 1 for C̃
-    M = np.empty((4 * H, H + D + 1), dtype=dtype)  # [half⊙W, half⊙U, half⊙b]
+    M = scratch("lstm.M", (4 * H, H + D + 1), dtype)  # [half⊙W, half⊙U, half⊙b]
     np.multiply(half, W, out=M[:, :H])
     np.multiply(half, U, out=M[:, H : H + D])
     np.multiply(half[:, 0], b, out=M[:, H + D])
@@ -96,14 +96,16 @@ def backward_steps(dhs, Z, CS, G, c0, W, U, dtype):
     """
     T, H, B = dhs.shape
     D = U.shape[1]
-    W_T = np.ascontiguousarray(W.T, dtype=dtype)  # (H, 4H)
+    W_T = scratch("lstm.W_T", (H, 4 * H), dtype)
+    W_T[...] = W.T
     dM = np.zeros((4 * H, H + D + 1), dtype=dtype)
     dX = np.empty((T, B, D), dtype=dtype)
     K = chunk_steps(T, B)
-    das = np.empty((K, 4 * H, B), dtype=dtype)  # the factors, then da
-    q_chunk = np.empty((K, H, B), dtype=dtype)  # o ⊙ (1 − tanh² C_t)
-    da_side = np.empty((4 * H, K, B), dtype=dtype)  # the chunk's da side by side
-    z_side = np.empty((H + D + 1, K, B), dtype=dtype)  # and its columns z
+    # The chunk's buffers, kept from call to call (rnn_course._arrays.scratch), like W_T:
+    das = scratch("lstm.das", (K, 4 * H, B), dtype)  # the factors, then da
+    q_chunk = scratch("lstm.q", (K, H, B), dtype)  # o ⊙ (1 − tanh² C_t)
+    da_side = scratch("lstm.da_side", (4 * H, K, B), dtype)  # the chunk's da side by side
+    z_side = scratch("lstm.z_side", (H + D + 1, K, B), dtype)  # and its columns z
     dh_next = np.zeros((H, B), dtype=dtype)  # workspaces, reused at every step
     dc = np.zeros((H, B), dtype=dtype)  # dC_t, then dC_{t-1} = dC_t ⊙ f_t
     dh = np.empty((H, B), dtype=dtype)

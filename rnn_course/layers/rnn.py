@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import add_products_with_previous, chunk_steps
+from .._arrays import add_products_with_previous, chunk_steps, scratch
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
@@ -210,7 +210,7 @@ def _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype):
     grads = {"W_x": np.zeros((H, D), dtype=dtype), "W_h": np.zeros((H, H), dtype=dtype),
              "b_h": np.zeros(H, dtype=dtype)}
     K = chunk_steps(T, int(np.prod(batch, dtype=int)))
-    chunk = np.empty((K, *batch, H), dtype=dtype)
+    chunk = scratch("rnn.chunk", (K, *batch, H), dtype)  # kept from call to call
     dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
     dh = np.empty((*batch, H), dtype=dtype)
     for end in range(T, 0, -K):

@@ -27,6 +27,7 @@ import tracemalloc
 
 import numpy as np
 
+from .._arrays import release_scratch
 from ..layers.gru import gru_backward, gru_forward, init_gru_params
 from ..layers.lstm import init_lstm_params, lstm_backward, lstm_forward
 from ..layers.pytorch import gru_params_to_torch, lstm_params_to_torch
@@ -174,7 +175,12 @@ def needed_bytes(kind: str, size, dtype: str) -> int:
 
 
 def peak_memory(case: dict) -> int:
-    """Peak bytes allocated during forward plus backward, inputs and parameters excluded."""
+    """Peak bytes allocated during forward plus backward, inputs and parameters excluded.
+
+    The scratch arrays that the layers keep between calls (``rnn_course._arrays.scratch``) are
+    freed first, so the pass allocates them again and they count.
+    """
+    release_scratch()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
