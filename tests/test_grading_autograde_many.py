@@ -6,7 +6,9 @@
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
+from rnn_course.grading import command
 from rnn_course.grading.autograde_many import BEGIN, END, split_log
 
 
@@ -40,10 +42,6 @@ def test_one_failing_assignment_does_not_stop_the_others(tmp_path):
 def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, monkeypatch):
     """The first process dies during ex02: ex02 is reported failed with what it said, and
     ex03 runs in a second process."""
-    from types import SimpleNamespace
-
-    from rnn_course.grading import command
-
     calls = []
 
     def fake_process(root, runs, bar):
@@ -64,10 +62,6 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
 
 
 def test_a_process_that_dies_before_any_assignment_reports_them_all(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
-    from rnn_course.grading import command
-
     monkeypatch.setattr(command, "_autograde_process", lambda root, runs, bar: (1, split_log(["ImportError\n"])))
     results = command._autograde(tmp_path, {"ex01": [], "ex02": []}, SimpleNamespace(no_progress=True), 0)
     assert {a: r[0] for a, r in results.items()} == {"ex01": 1, "ex02": 1}

@@ -50,7 +50,7 @@ from .._validate import (
     require_vector_batch,
 )
 from .activations import sigmoid
-from .lstm_loops import backward_steps, columns, forward_steps, rows
+from .lstm_loops import backward_steps, columns, forward_steps, rows, state_columns
 
 GATES = ("f", "i", "c", "o")
 PARAM_NAMES = tuple(f"{kind}_{g}" for kind in ("W", "U", "b") for g in GATES)
@@ -237,7 +237,7 @@ def lstm_forward(X, h0, c0, params):
     b = np.concatenate([p[f"b_{g}"] for g in _STACK])
     dtype = np.result_type(X, h0, c0, W, U, b)  # float32 stays float32; a float64 anywhere wins
     batch = X.shape[1:-1]
-    Z, CS, G = forward_steps(columns(X), columns(h0[None])[0], columns(c0[None])[0], W, U, b, dtype)
+    Z, CS, G = forward_steps(columns(X), state_columns(h0), state_columns(c0), W, U, b, dtype)
     hs, cs, gates = (rows(A, batch) for A in (Z[1:, :H], CS, G))
     cache = {"X": X, "h0": h0, "c0": c0, "hs": hs, "cs": cs, "gates": gates, "W": W, "U": U,
              "Z": Z, "CS": CS, "G": G}
@@ -268,7 +268,7 @@ def lstm_backward(dhs, cache):
 
     dtype = np.result_type(hs, dhs, W, U)
     dM, dX, dh0, dc0 = backward_steps(columns(dhs), cache["Z"], cache["CS"], cache["G"],
-                                      columns(c0[None])[0], W, U, dtype)
+                                      state_columns(c0), W, U, dtype)
     H, D = W.shape[1], U.shape[1]
     grads = {}
     for k, g in enumerate(_STACK):  # dM's rows are the gates f, i, o, C̃; its columns [h, x, 1]

@@ -24,6 +24,11 @@ def columns(A):
     return A.reshape(A.shape[0], -1, A.shape[-1]).transpose(0, 2, 1)
 
 
+def state_columns(a):
+    """A state, ``(H,)`` or ``(B, H)`` -> ``(H, B)``, a view (one example per column)."""
+    return columns(a[None])[0]
+
+
 def rows(A, batch):
     """``(T, n, B)`` -> ``(T, *batch, n)``, a view: the caller's layout (undoes :func:`columns`)."""
     return A.transpose(0, 2, 1).reshape(A.shape[0], *batch, A.shape[1])
