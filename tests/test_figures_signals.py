@@ -42,5 +42,5 @@ def test_speech_and_music_figures():
 
 
 def test_audio_player_is_embedded():
-    html = audio(np.sin(np.arange(800) * 0.3), 8000)._repr_html_()
+    html = audio(np.sin(np.arange(800) * 0.3), 8000, description="a tone")._repr_html_()
     assert "<audio" in html and "data:audio/wav;base64," in html

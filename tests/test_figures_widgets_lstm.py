@@ -164,7 +164,7 @@ def test_plot_gate_settings_rejects_bad_arguments():
 def test_gate_explorer_builds_with_four_sliders():
     w = gate_explorer()
     assert isinstance(w, GateExplorer) and isinstance(w, widgets.VBox)
-    sliders = w.children[0].children
+    sliders = tuple(row.children[1] for row in w.children[0].children)
     assert sliders == (w.f, w.i, w.o, w.c_tilde)
     assert (w.f.min, w.f.max, w.c_tilde.min, w.c_tilde.max) == (0.0, 1.0, -1.0, 1.0)
     assert w.children[1:] == (w.caption, w.image)

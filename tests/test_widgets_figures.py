@@ -12,10 +12,11 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import rnn_course as rc  # noqa: E402
-from rnn_course.book.recurrence import plot_hidden_state_steps, plot_output_modes  # noqa: E402
+from rnn_course.book.recurrence import plot_output_modes  # noqa: E402
+from rnn_course.book.stepping import plot_hidden_state_steps  # noqa: E402
 
 widgets = pytest.importorskip("ipywidgets")
-from rnn_course.book.recurrence import HiddenStateStepper, hidden_state_stepper  # noqa: E402
+from rnn_course.book.stepping import HiddenStateStepper, hidden_state_stepper  # noqa: E402
 
 T, D, H = 7, 2, 5
 
@@ -31,7 +32,9 @@ def test_stepper_builds_with_a_slider_over_every_step(seq):
     X, params = seq
     w = hidden_state_stepper(X, params)
     assert isinstance(w, HiddenStateStepper) and isinstance(w, widgets.VBox)
-    assert w.children == (w.slider, w.caption, w.image)
+    assert w.children[1:] == (w.caption, w.image)
+    box, slider = w.children[0].children  # a labelled number box, linked to the slider
+    assert slider is w.slider and box.description == "step t" and box.value == w.slider.value
     assert (w.slider.min, w.slider.max, w.slider.value) == (1, T, 1)
     assert w.image.format == "png" and w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -13,6 +13,11 @@
 - **Readable search results.** ``course-search.js`` (on the search page only) makes the
   result snippets skip the page's buttons and table of contents and show maths without
   its ``\\(``, ``\\)`` delimiters.
+- **Text alternatives of figures.** A figure described by the helpers of
+  ``rnn_course.book`` (``rnn_course/book/alt_text.py``) is shown with its words under
+  ``"alt"`` in the output's metadata; myst-nb 1.4 reads only ``width`` and ``height``
+  there, so :func:`alt_from_output_metadata` makes it read ``alt`` too (an ``:alt:``
+  option of ``glue:figure``, or a cell's ``mystnb: image: alt:``, still wins).
 - **Narrow screens, captions.** ``course.css`` lets wide equations scroll, stacks the
   maths-next-to-code tables below 720 px (``course.js`` labels each stacked cell with its
   column), and darkens figure captions. Tables whose body cells hold code get the class
@@ -81,7 +86,28 @@ def mark_code_tables(app, doctree, docname) -> None:
             table["classes"].append("course-stack")
 
 
+def alt_from_output_metadata() -> None:
+    """Let myst-nb's images take their ``alt`` from the output's metadata (once per process)."""
+    from myst_nb.core.render import NbElementRenderer
+
+    render_image = NbElementRenderer.render_image
+    if getattr(render_image, "reads_alt", False):
+        return
+
+    def render_image_with_alt(self, data):
+        image_nodes = render_image(self, data)
+        alt = (data.output_metadata.get(data.mime_type) or {}).get("alt")
+        for node in image_nodes:
+            if alt and not node.get("alt"):
+                node["alt"] = str(alt)
+        return image_nodes
+
+    render_image_with_alt.reads_alt = True
+    NbElementRenderer.render_image = render_image_with_alt
+
+
 def setup(app):
+    alt_from_output_metadata()
     app.add_css_file("course.css")
     app.add_js_file("course.js", defer="defer")
     app.connect("doctree-resolved", mark_code_tables)

@@ -1,6 +1,7 @@
 """The book's figures and widgets, one module per chapter.
 
-- :mod:`~rnn_course.book.recurrence`: chapter 1, sequential data and recurrence;
+- :mod:`~rnn_course.book.recurrence`: chapter 1, the diagrams of the recurrence;
+- :mod:`~rnn_course.book.stepping`: chapter 1, the hidden state step by step;
 - :mod:`~rnn_course.book.bptt`: chapter 2, backpropagation through time;
 - :mod:`~rnn_course.book.gradients`: chapter 3, vanishing and exploding gradients;
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
@@ -8,6 +9,7 @@
 - :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
+- :mod:`~rnn_course.book.alt_text`: every figure's text alternative, in words;
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
   curves, training-curve panels, the frame of every widget, the pieces of the diagrams).
 

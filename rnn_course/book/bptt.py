@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from .alt_text import describe
 from .plotting import figure_and_axes, line_style
 
 
@@ -31,7 +32,7 @@ def plot_step_size_errors(steps, errors, *, slopes=None, ax: plt.Axes | None = N
     Returns
     -------
     Figure
-        Each measured line carries its label as gid.
+        Each measured line carries its label as gid; the axes are described as a line chart.
     """
     steps = np.asarray(steps, dtype=float)
     fig, ax = figure_and_axes(ax, (6.4, 4.2))
@@ -54,6 +55,7 @@ def plot_step_size_errors(steps, errors, *, slopes=None, ax: plt.Axes | None = N
         ax.set_ylim(measured.min() / 10, measured.max() * 10)
     ax.set_xlabel("step size $h$")
     ax.set_ylabel("error of the estimate")
+    describe(ax)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()

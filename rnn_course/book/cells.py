@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
+from .alt_text import describe
 from .plotting import (
     CELL,
     EDGE,
@@ -127,6 +128,14 @@ def plot_lstm_cell(ax: plt.Axes | None = None) -> Figure:
     _bus(ax, 1.4, gate["o"], bus, gate, h_from=(0.1, bus), x_at=2.1,
          label=r"every layer reads $h_{t-1}$ and $x_t$:  "
                r"$a^g_t = W_g h_{t-1} + U_g x_t + b_g$,  $g = f, i, c, o$")
+    describe(ax, "Diagram of an LSTM cell. Along the top, the cell state C_(t-1) enters from "
+                 "the left, is multiplied by the forget gate f_t, has i_t ⊙ C̃_t added, and "
+                 "leaves on the right as C_t = f_t ⊙ C_(t-1) + i_t ⊙ C̃_t. Below, four layers "
+                 "read h_(t-1) and x_t from a common bus, each through its pre-activation "
+                 "a^g_t = W_g h_(t-1) + U_g x_t + b_g: the sigmoid gates f_t, i_t and o_t and "
+                 "the tanh candidate C̃_t. On the right, C_t goes through tanh and is "
+                 "multiplied by the output gate o_t, giving h_t = o_t ⊙ tanh(C_t), which "
+                 "leaves at the bottom right.")
     return _finish(fig, ax, (-0.1, 12.0), (-0.4, 6.0))
 
 
@@ -193,6 +202,13 @@ def plot_gru_cell(ax: plt.Axes | None = None) -> Figure:
     _bus(ax, 1.4, hx, bus, {"z": zx, "r": rx}, h_from=(0.1, bus), x_at=2.1,
          label=r"the gates read $h_{t-1}$ and $x_t$:  "
                r"$a^g_t = W_g h_{t-1} + U_g x_t + b_g$,  $g = z, r$")
+    describe(ax, "Diagram of a GRU cell (the sources' variant). Along the top, the state "
+                 "h_(t-1) enters from the left, is multiplied by 1 - z_t, has z_t ⊙ h̃_t added, "
+                 "and leaves on the right as h_t = (1 - z_t) ⊙ h_(t-1) + z_t ⊙ h̃_t. Below, the "
+                 "sigmoid update gate z_t and reset gate r_t read h_(t-1) and x_t from a "
+                 "common bus (a^g_t = W_g h_(t-1) + U_g x_t + b_g); r_t multiplies h_(t-1), and "
+                 "the tanh candidate reads that and x_t: h̃_t = tanh(W_h (r_t ⊙ h_(t-1)) + "
+                 "U_h x_t + b_h).")
     return _finish(fig, ax, (-0.1, 13.6), (-0.4, 6.0))
 
 

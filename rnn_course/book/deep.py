@@ -19,6 +19,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from .._validate import integer
+from .alt_text import describe, number
 from .plotting import CELL, EDGE, HIDDEN, INPUT, OUTPUT, STATE, diagram_arrow, diagram_box
 
 _W, _H = 0.9, 0.5
@@ -87,6 +88,14 @@ def plot_deep_bidirectional(T: int = 4, num_layers: int = 2) -> Figure:
     ax.set_ylim(-0.5, L * band)
     ax.set_aspect("equal")
     ax.axis("off")
+    stack = (f"{L} bidirectional layers, stacked" if L > 1 else "One bidirectional layer")
+    above = (" Layer l + 1 reads the outputs y^(l)_t of layer l in place of x_t." if L > 1 else "")
+    describe(ax, f"Diagram: {stack}, unrolled over {T} steps, the inputs x_1 … x_{T} at the "
+                 f"bottom. In each layer a forwards row of cells passes its state "
+                 f"h→_t = tanh(W_h h→_(t-1) + W_x x_t + b_h) from left to right, and a "
+                 f"backwards row passes h←_t = tanh(W_h' h←_(t+1) + W_x' x_t + b_h') from right "
+                 f"to left; both read the step's input, and the layer's output "
+                 f"y_t = [h→_t ; h←_t] joins the two states of step t.{above}")
     return fig
 
 
@@ -104,6 +113,25 @@ def input_dependence(backward, cache, T: int, width: int) -> np.ndarray:
         dY[t] = 1.0
         rows.append(np.abs(backward(dY, cache)[0]).sum(axis=-1))
     return np.array(rows)
+
+
+def _dependence_words(a: np.ndarray) -> str:
+    T = a.shape[0]
+    later = np.triu(np.ones((T, T), dtype=bool), k=1)  # input after the output's step
+    words = (f"Map of |∂y_t/∂x_s| for outputs y_t (rows, t = 1 to {T}) and inputs x_s "
+             f"(columns, s = 1 to {T}), on a log colour scale")
+    zero = a == 0
+    if zero[later].all() and not zero[~later].any():
+        words += ("; every output depends on its own input and the earlier ones, and not at "
+                  "all on later inputs (the upper triangle is white)")
+    elif not zero.any():
+        words += "; every output depends on every input, earlier and later"
+    else:
+        words += f"; {int(zero.sum())} of the {T * T} pairs are exactly zero (white)"
+    shown = a[a > 0]
+    if shown.size:
+        words += f"; values from {number(shown.min())} to {number(shown.max())}"
+    return words
 
 
 def plot_dependence(maps, *, floor: float = 1e-6) -> Figure:
@@ -139,6 +167,7 @@ def plot_dependence(maps, *, floor: float = 1e-6) -> Figure:
         ax.set_xlabel("input $x_s$, step $s$")
         ax.set_ylabel("output $y_t$, step $t$")
         ax.set_label(title)
+        describe(ax, _dependence_words(a))
     bar = fig.colorbar(image, ax=list(axes[0]), shrink=0.9)
     bar.ax.set_label("colorbar")
     bar.set_label(r"$|\partial y_t / \partial x_s|$", fontsize=10)

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 
 from .._validate import integer, real
 from ..training.gradient_norms import gradient_norm_curve
-from .plotting import PictureWidget, figure_and_axes, line_style
+from .alt_text import curve, describe, describe_figure, number
+from .plotting import PictureWidget, figure_and_axes, line_style, slider_with_box
 
 
 def _list(name: str, values, *, most: int, check) -> list:
@@ -73,6 +74,7 @@ def plot_gradient_norms(curves, *, guides=None, title=None, ax=None) -> Figure:
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
     if title:
         ax.set_title(title, fontsize=11)
+    describe(ax)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9)
     fig.tight_layout()
@@ -116,8 +118,16 @@ def plot_gradient_norm_grid(rhos, Ts, *, hidden_size=32, rng=0) -> Figure:
                 ax.set_ylabel(rf"$\rho = {rho}$", fontsize=10)
             if i == len(rhos) - 1:
                 ax.set_xlabel("$T - t$", fontsize=9)
+            describe(ax, f"ρ = {rho}, T = {T}: " + curve(
+                "‖∂L/∂h_t‖", np.arange(len(norms))[::-1], norms, log=True, at="distance "),
+                title=False)
     axes[0, 0].set_ylim(1e-18, 1e12)
     axes[0, 0].set_yticks([1e-15, 1e-10, 1e-5, 1, 1e5, 1e10])
+    describe_figure(fig, f"A grid of line charts, log scale: the gradient norm ‖∂L/∂h_t‖ "
+                         f"against the distance T - t to the loss, one row per spectral radius "
+                         f"ρ of W_h ({', '.join(map(str, rhos))}), one column per length T "
+                         f"({', '.join(map(str, Ts))}); a grey line marks 1, a dotted one "
+                         f"ρ^(T-t).")
     fig.tight_layout()
     return fig
 
@@ -156,6 +166,16 @@ def plot_clipping_2d(g, threshold, *, ax=None) -> Figure:
     ax.set_xlabel("$g_1$")
     ax.set_ylabel("$g_2$")
     ax.legend(fontsize=9, loc="upper left")
+
+    def vector(v) -> str:
+        return f"({number(v[0])}, {number(v[1])}), length {number(np.linalg.norm(v))}"
+
+    describe(ax, f"Arrows from the origin in the plane of two gradient components g_1 and "
+                 f"g_2: the gradient {vector(g)}; clipped by value at {number(threshold)}, "
+                 f"{vector(by_value)}, which turns it; clipped by norm, {vector(by_norm)}, "
+                 f"which keeps its direction. A dashed square marks where every component "
+                 f"is at most {number(threshold)} in size, a dotted circle the length "
+                 f"{number(threshold)}.")
     fig.tight_layout()
     return fig
 
@@ -163,7 +183,9 @@ def plot_clipping_2d(g, threshold, *, ax=None) -> Figure:
 class GradientNormExplorer(PictureWidget):
     """Sliders ``rho`` and ``T`` above the curve ``||dL/dh_t||`` they give.
 
-    Children: ``rho_slider`` (``FloatSlider``), ``T_slider`` (``IntSlider``), ``caption``
+    Children: two rows, each a labelled number box linked to a slider
+    (:func:`~rnn_course.book.plotting.slider_with_box`): ``rho_slider`` (``FloatSlider``)
+    and ``T_slider`` (``IntSlider``); then ``caption``
     (``HTML``: the ratio between the first and the last step) and ``image`` (a PNG).
     ``norms`` is the curve on display, (T,), entry ``t - 1`` for ``h_t``.
     """
@@ -181,7 +203,10 @@ class GradientNormExplorer(PictureWidget):
             value=T, min=2, max=max_T, step=1, description="T",
             continuous_update=False, layout=widgets.Layout(width="420px"))
         sliders = [self.rho_slider, self.T_slider]
-        super().__init__(sliders, sliders, figsize=(6.4, 3.6))
+        rows = [slider_with_box(self.rho_slider, "ρ of W_h",
+                                "the spectral radius ρ of the recurrent weights W_h"),
+                slider_with_box(self.T_slider, "length T", "the length T of the sequence")]
+        super().__init__(rows, sliders, figsize=(6.4, 3.6))
 
     @property
     def rho(self) -> float:
@@ -203,6 +228,7 @@ class GradientNormExplorer(PictureWidget):
         ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=9)
+        describe(ax)
         fig.tight_layout()
         ratio = self.norms[0] / self.norms[-1]
         return (

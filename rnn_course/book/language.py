@@ -22,13 +22,19 @@ from matplotlib.figure import Figure
 
 from ..tasks.textlm import generate_text, text_lm_forward
 from ..training.sampling import temperature_probs
-from .plotting import PictureWidget, figure_and_axes, line_style
+from .alt_text import curve, describe, describe_figure, number
+from .plotting import PictureWidget, figure_and_axes, line_style, slider_with_box
 
 _SHOWN = 12  # characters shown in a distribution plot
 
 
 def _label(c: str) -> str:
     return {"\n": "\u21b5", " ": "\u2423"}.get(c, c)
+
+
+def _spoken(c: str) -> str:
+    """A character as a screen reader should say it in a list: named when invisible."""
+    return {"\n": "new line", " ": "space"}.get(c, f"“{c}”")
 
 
 def next_char_logits(params, vocab, prompt: str) -> np.ndarray:
@@ -49,6 +55,10 @@ def draw_distribution(ax, logits, vocab, temperature: float, order=None) -> None
     ax.set_title(f"τ = {temperature:g}", fontsize=10)
     ax.text(0.98, 0.95, f"others: {1 - p[order].sum():.2f}", transform=ax.transAxes,
             ha="right", va="top", fontsize=8)
+    top = ", ".join(f"{_spoken(vocab[i])} {p[i]:.2f}" for i in order[:5])
+    describe(ax, f"bar chart of the probability of the next character, for the "
+                 f"{len(order)} likeliest: {top}, …; all other characters together "
+                 f"{1 - p[order].sum():.2f}")
 
 
 def plot_temperatures(logits, vocab, temperatures, *, prompt: str = "") -> Figure:
@@ -64,6 +74,9 @@ def plot_temperatures(logits, vocab, temperatures, *, prompt: str = "") -> Figur
     axes[0].set_ylabel("probability of the next character")
     if prompt:
         fig.suptitle(f"after \u201c{prompt[-30:].replace(chr(10), ' / ')}\u201d", fontsize=10)
+        describe_figure(fig, f"The model's next character after "
+                             f"“{prompt[-30:].replace(chr(10), ' / ')}”, at temperatures "
+                             f"{', '.join(f'{t:g}' for t in temperatures)}, one panel each")
     fig.tight_layout()
     return fig
 
@@ -83,7 +96,10 @@ class TemperatureExplorer(PictureWidget):
                                                description="τ", readout_format=".2f",
                                                continuous_update=False)
         self.sample = ""
-        super().__init__([self.temperature], [self.temperature], (5.0, 2.6))
+        row = slider_with_box(self.temperature, "temperature τ",
+                              "the temperature τ: low picks the likeliest characters, "
+                              "high flattens the distribution")
+        super().__init__([row], [self.temperature], (5.0, 2.6))
 
     def draw(self, fig: Figure) -> str:
         t = float(self.temperature.value)
@@ -107,6 +123,15 @@ def plot_lm_curve(evaluations, baselines, *, ax=None) -> Figure:
     ax.set_ylabel("bits per character")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9, loc="upper center")
+    below = [label for label, value in baselines.items() if bits[-1] < value]
+    above = [label for label, value in baselines.items() if bits[-1] >= value]
+    describe(ax, "Line chart of held-out bits per character against the training step: "
+                 + curve("the GRU", steps, bits, at="step ")
+                 + "; dotted baselines: "
+                 + ", ".join(f"{label} {number(value)}" for label, value in baselines.items())
+                 + (f". The GRU ends below {', '.join(below)}" if below else "")
+                 + (f"{' and' if below else '. The GRU ends'} above {', '.join(above)}"
+                    if above else ""))
     fig.tight_layout()
     return fig
 
@@ -115,17 +140,20 @@ def plot_accuracy_by_length(lengths, correct, bins, *, ax=None) -> Figure:
     """Share of correct examples in each input-length bin, with the count above each bar."""
     lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
     fig, ax = figure_and_axes(ax, (6.4, 3.4))
-    labels, shares = [], []
+    labels, shares, words = [], [], []
     for lo, hi in zip(bins[:-1], bins[1:]):
         sel = (lengths >= lo) & (lengths < hi)
         if sel.any():
             labels.append(f"{lo}\u2013{hi - 1}")
             shares.append(correct[sel].mean())
+            words.append(f"{lo} to {hi - 1}: {shares[-1]:.2f} of {sel.sum()}")
             ax.text(len(labels) - 1, shares[-1], f"n={sel.sum()}", ha="center", va="bottom", fontsize=8)
     ax.bar(range(len(labels)), shares, color="#2b6ca3")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylim(0, 1.08)
     ax.set_xlabel("input length (characters)")
     ax.set_ylabel("exact matches")
+    describe(ax, "Bar chart of the share of exact matches by input length in characters: "
+                 + "; ".join(words))
     fig.tight_layout()
     return fig

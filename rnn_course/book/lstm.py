@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 
 from .._validate import integer, real
 from ..layers.lstm import lstm_cell_forward
-from .plotting import HIDDEN, PictureWidget, one_sequence
+from .alt_text import curve, describe, describe_figure
+from .plotting import HIDDEN, PictureWidget, one_sequence, slider_with_box
 from .plotting import STATE as CELL_STATE
 
 _GATES = {"f": ("#2e7d32", "-", "$f_t$"), "i": ("#8e44ad", "--", "$i_t$"),
@@ -100,6 +101,8 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
         name = input_names[d] if input_names is not None else f"$x_t[{d}]$"
         top.step(steps, X[:, d], where="mid", label=name)
     top.set_title("inputs", fontsize=11, loc="left")
+    describe(top, "; ".join(curve(input_names[d] if input_names is not None else f"x_t[{d}]",
+                                  steps, X[:, d], at="step ") for d in range(D)))
     # legends sit outside the panels, so that they never hide a curve
     top.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=D,
                frameon=False, borderaxespad=0.2)
@@ -121,11 +124,20 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
         rows[2].set_ylim(-0.05, 1.05)
         rows[2].set_title(f"unit {u}: gates", fontsize=10)
         rows[2].set_xlabel("step t")
+        for row, key, name in ((rows[0], "c", "C_t"), (rows[1], "h", "h_t")):
+            describe(row, curve(name, steps, run[key][:, u], at="step "))
+        describe(rows[2], "; ".join(curve(label, steps, run[g][:, u], at="step ")
+                                    for g, (_, _, label) in _GATES.items()))
         axes += rows
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=9, ncol=3, loc="lower center",
                bbox_to_anchor=(0.5, 0.0), frameon=False, title="gates", title_fontsize=9)
     fig.subplots_adjust(bottom=0.13, top=0.95)
+    describe_figure(fig, f"Line charts over steps 1 to {T}: the inputs across the top; below, "
+                         f"for each of the units {', '.join(map(str, units))}, its cell state "
+                         f"C_t, its hidden state h_t and its gates f_t, i_t and o_t"
+                         + (f"; grey bands mark steps {', '.join(map(str, marks))}"
+                            if len(marks) else ""))
     for ax in axes:
         for s in marks:
             ax.axvspan(s - 0.5, s + 0.5, color="#cccccc", alpha=0.6, linewidth=0)
@@ -174,6 +186,7 @@ def draw_gate_trajectory(ax, cs, hs, *, title: str = "", ylim=(-2.2, 2.2)) -> No
     ax.set_xlabel("step t")
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
+    describe(ax)
 
 
 def plot_gate_settings(settings, *, steps=6, c0=1.0) -> Figure:
@@ -214,15 +227,16 @@ class GateExplorer(PictureWidget):
     """Four sliders (``f``, ``i``, ``o`` and the candidate ``C̃``) above a plot of one
     unit's ``C_t`` and ``h_t`` over a few steps, every gate held at its slider's value.
 
-    Children: one ``HBox`` of the four ``FloatSlider`` s (also the attributes ``f``,
-    ``i``, ``o``, ``c_tilde``), ``caption`` (an ``HTML`` line with the last ``C_t`` and
+    Children: one ``VBox`` of four rows, each a labelled number box linked to a
+    ``FloatSlider`` (:func:`~rnn_course.book.plotting.slider_with_box`; the sliders are
+    the attributes ``f``, ``i``, ``o``, ``c_tilde``), ``caption`` (an ``HTML`` line with the last ``C_t`` and
     ``h_t``) and ``image`` (a PNG). ``cs`` and ``hs`` hold the states on display.
     """
 
     def __init__(self, f=0.9, i=0.5, o=1.0, c_tilde=0.5, *, steps=6, c0=1.0):
         self.steps = integer("steps", steps, low=1, high=50)
         self.c0 = real("c0", c0, low=-5.0, high=5.0)
-        layout = widgets.Layout(width="230px")
+        layout = widgets.Layout(width="320px")
 
         def slider(name, value, low):
             value = real(name, value, low=low, high=1.0)
@@ -236,7 +250,12 @@ class GateExplorer(PictureWidget):
         self.c_tilde = slider("c_tilde", c_tilde, -1.0)
         self.c_tilde.description = "C̃"
         sliders = [self.f, self.i, self.o, self.c_tilde]
-        super().__init__([widgets.HBox(sliders)], sliders, figsize=(6.0, 3.0))
+        rows = [slider_with_box(control, name, tooltip) for control, name, tooltip in (
+            (self.f, "forget gate f", "the forget gate f: the share of C_(t-1) kept"),
+            (self.i, "input gate i", "the input gate i: the share of the candidate written"),
+            (self.o, "output gate o", "the output gate o: the share of tanh(C_t) shown as h_t"),
+            (self.c_tilde, "candidate C̃", "the candidate memory C̃, between -1 and 1"))]
+        super().__init__([widgets.VBox(rows)], sliders, figsize=(6.0, 3.0))
 
     def draw(self, fig: Figure) -> str:
         f, i, o, c_tilde = (float(s.value) for s in (self.f, self.i, self.o, self.c_tilde))

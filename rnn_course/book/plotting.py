@@ -5,9 +5,12 @@
 - :func:`plot_curves`: measured curves over a common x axis (losses, similarities);
 - :func:`plot_loss_panels` and :func:`moving_average`: training curves side by side;
 - :class:`PictureWidget`: the frame of every widget (controls, a caption, a PNG that is
-  redrawn when a control moves), with :func:`figure_to_png`;
+  redrawn when a control moves, its text alternative as a tooltip), with
+  :func:`figure_to_png` and :func:`slider_with_box` (a labelled number box beside a slider);
 - :func:`diagram_box`, :func:`diagram_node` and :func:`diagram_arrow`: the boxes, the
   operation circles and the labelled arrows of the network diagrams (chapters 1, 4, 5).
+
+Every figure drawn here describes its axes in words (:mod:`rnn_course.book.alt_text`).
 
 Book: every chapter (the curves of chapters 2 to 4, the training curves of chapter 5).
 """
@@ -25,6 +28,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
 from .._validate import integer
+from .alt_text import alt_text, describe, line_chart
 
 #: One line style per curve, in order (the figures must read in grey-scale too).
 LINE_STYLES = ("-", "--", "-.", ":")
@@ -68,13 +72,32 @@ def figure_to_png(fig: Figure, dpi: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def slider_with_box(slider, name: str, tooltip: str) -> widgets.HBox:
+    """A number box labelled ``name``, then ``slider``, the two holding one value.
+
+    ipywidgets' sliders give a screen reader no name for their handle; the box is an
+    ``<input>`` with its ``<label>``, takes typed values and the arrow keys, and
+    ``tooltip`` says what the value sets. The slider stays for the mouse, without its own
+    description and readout (the box shows both).
+    """
+    kind = widgets.BoundedIntText if isinstance(slider, widgets.IntSlider) else widgets.BoundedFloatText
+    box = kind(value=slider.value, min=slider.min, max=slider.max, step=slider.step,
+               description=name, tooltip=tooltip, style={"description_width": "initial"},
+               layout=widgets.Layout(width="auto"))
+    widgets.link((box, "value"), (slider, "value"))
+    slider.description, slider.readout, slider.tooltip = "", False, tooltip
+    return widgets.HBox([box, slider])
+
+
 class PictureWidget(widgets.VBox):
     """Controls above a caption (``HTML``) and a picture (a PNG ``Image``).
 
     Subclasses set what ``draw`` needs, then call ``super().__init__(controls, watch,
     figsize)``: ``controls`` are the widgets shown above the picture, ``watch`` the ones
     whose ``value`` triggers a redraw. ``draw(fig)`` draws into a new ``Figure`` and
-    returns the caption's HTML. Children: ``(*controls, caption, image)``.
+    returns the caption's HTML. Children: ``(*controls, caption, image)``. The picture's
+    text alternative (:func:`~rnn_course.book.alt_text.alt_text` of what ``draw``
+    described) is the image's ``tooltip``, which a screen reader reads as its name.
     """
 
     def __init__(self, controls, watch, figsize: tuple[float, float]):
@@ -97,6 +120,7 @@ class PictureWidget(widgets.VBox):
         FigureCanvasAgg(fig)  # no pyplot: nothing is shown or kept open
         self.caption.value = self.draw(fig)
         self.image.value = figure_to_png(fig)
+        self.image.tooltip = alt_text(fig)
 
 
 def plot_curves(x, curves, *, xlabel: str, ylabel: str, hline=None, hline_label=None,
@@ -116,10 +140,11 @@ def plot_curves(x, curves, *, xlabel: str, ylabel: str, hline=None, hline_label=
     Returns
     -------
     Figure
-        Each line carries its label as gid.
+        Each line carries its label as gid; the axes are described as a line chart.
     """
     x = np.asarray(x, dtype=float)
     fig, ax = figure_and_axes(ax, (6.4, 4.0))
+    describe(ax)
     markers = len(x) <= 25
     for i, (label, y) in enumerate(curves.items()):
         y = np.asarray(y, dtype=float)
@@ -163,11 +188,12 @@ def plot_loss_panels(panels, *, window: int = 20, xlabel: str = "training step")
     Returns
     -------
     Figure
-        Each line's gid is ``"<title>: <label>"``.
+        Each line's gid is ``"<title>: <label>"``; each panel is described as a line chart.
     """
     if not panels:
         raise ValueError("panels is empty: expected at least one {title: panel}")
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
+    averaged = f" (each curve a moving average over {window} steps)" if window > 1 else ""
     for ax, (title, panel) in zip(axes[0], panels.items()):
         curves = panel.get("curves")
         if not curves:
@@ -185,6 +211,7 @@ def plot_loss_panels(panels, *, window: int = 20, xlabel: str = "training step")
         ax.set_title(title, fontsize=11)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(panel.get("ylabel", "loss"))
+        describe(ax, lambda ax=ax: line_chart(ax) + averaged)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=9)
     fig.tight_layout()

@@ -9,16 +9,24 @@ and an audio player that works in Jupyter and in the static HTML book.
 - :func:`plot_confusion`: a confusion matrix with its counts;
 - :func:`plot_piano_roll`: notes as bars on a time-pitch grid;
 - :func:`audio`: an ``IPython.display.Audio`` player (an ``<audio>`` element with the sound
-  inside the page, so it plays offline).
+  inside the page, so it plays offline) with a text description of what is heard.
+
+Every figure describes itself in words (:mod:`rnn_course.book.alt_text`).
 
 Import from here (``from rnn_course.book.signals import plot_split``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Audio
 
+from .._validate import integer
+from .alt_text import describe, line_chart, number, plain
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _TRAIN, _TEST = "#9ab7d3", "#e8b27d"
@@ -35,8 +43,22 @@ def plot_split(x, values, split, *, ylabel, ax=None, title=None):
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
+
+    def span(name, part, xs):
+        return (f"the {name} span from {_when(xs[0])} to {_when(xs[-1])}, between "
+                f"{number(np.min(part))} and {number(np.max(part))}, mean {number(np.mean(part))}")
+
+    describe(ax, f"Line chart of {plain(ylabel)}: {span('training', values[:split], x[:split])}; "
+                 f"then {span('test', values[split:], x[split:])}")
     fig.tight_layout()
     return fig
+
+
+def _when(x) -> str:
+    """An x value of a series in words: a day for dates, else the number."""
+    if isinstance(x, np.datetime64) or hasattr(x, "isoformat"):
+        return str(np.datetime64(x, "D"))
+    return number(x)
 
 
 def plot_forecasts(x, truth, forecasts, *, ylabel, ax=None, title=None):
@@ -50,6 +72,13 @@ def plot_forecasts(x, truth, forecasts, *, ylabel, ax=None, title=None):
               bbox_to_anchor=(0.5, -0.18), frameon=False)
     if title:
         ax.set_title(title, fontsize=10)
+    truth_ = np.asarray(truth, dtype=float)
+    misses = "; ".join(f"{name} {number(np.mean(np.abs(np.asarray(v, dtype=float) - truth_)))}"
+                       for name, v in forecasts.items())
+    describe(ax, f"Line chart of {plain(ylabel)} from {_when(x[0])} to {_when(x[-1])}: the "
+                 f"observed values, between {number(truth_.min())} and {number(truth_.max())}, "
+                 f"and each model's forecast; the mean distance of each forecast from the "
+                 f"observed values: {misses}")
     fig.tight_layout()
     return fig
 
@@ -67,6 +96,8 @@ def plot_horizon_rmse(curves, *, ylabel, spread=None, ax=None):
     ax.set_xlabel("days ahead")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, frameon=False)
+    shaded = f" (shaded: the range over seeds of {', '.join(spread)})" if spread else ""
+    describe(ax, lambda: line_chart(ax) + shaded)
     fig.tight_layout()
     return fig
 
@@ -86,6 +117,17 @@ def plot_autocorrelation(acfs, band, *, ax=None):
     ax.set_ylabel("autocorrelation of returns")
     ax.legend(fontsize=7, ncol=len(names) + 1, frameon=False, loc="upper center",
               bbox_to_anchor=(0.5, -0.2))
+    values = {name: np.asarray(acfs[name], dtype=float) for name in names}
+    inside = sum(int((np.abs(v) <= band).sum()) for v in values.values())
+    total = sum(v.size for v in values.values())
+    name, lag = max(((n, int(np.argmax(np.abs(v)))) for n, v in values.items()),
+                    key=lambda item: abs(values[item[0]][item[1]]))
+    describe(ax, f"Bar chart of the autocorrelation of monthly returns at lags 1 to "
+                 f"{max(v.size for v in values.values())} months, one bar per series "
+                 f"({', '.join(names)}), over a grey band from {number(-band)} to "
+                 f"{number(band)} where white noise stays 95 % of the time: {inside} of the "
+                 f"{total} bars are inside it; the largest in size is {name} at lag {lag + 1}, "
+                 f"{number(values[name][lag])}")
     fig.tight_layout()
     return fig
 
@@ -101,9 +143,21 @@ def plot_features(features, titles, *, hop_seconds=0.015):
                   extent=(0, len(f) * hop_seconds, 0, np.shape(f)[1]), cmap="magma")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("seconds", fontsize=8)
+        describe(ax, _features_words(np.asarray(f, dtype=float), hop_seconds))
     axes[0].set_ylabel("mel band")
     fig.tight_layout()
     return fig
+
+
+def _features_words(f: np.ndarray, hop_seconds: float) -> str:
+    """A log-mel feature map in words: its length, and where in time and in which bands
+    the energy is highest."""
+    frames, bands = f.shape
+    loud = int(np.argmax(f.mean(axis=1)))
+    band = int(np.argmax(f.mean(axis=0)))
+    return (f"colour map of {bands} mel bands (upwards) over {number(frames * hop_seconds)} s "
+            f"({frames} frames); the loudest moment is at {number(loud * hop_seconds)} s, the "
+            f"band with the most energy on average is band {band + 1} of {bands}")
 
 
 def plot_confusion(matrix, *, title, ax=None, labels=None):
@@ -124,8 +178,26 @@ def plot_confusion(matrix, *, title, ax=None, labels=None):
             if matrix[i, j]:
                 ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
                         color="white" if matrix[i, j] > top / 2 else "black")
+    describe(ax, _confusion_words(matrix, labels))
     fig.tight_layout()
     return fig
+
+
+def _confusion_words(matrix: np.ndarray, labels) -> str:
+    """A confusion matrix in words: how many are right, each class's hits, and the most
+    frequent mistake."""
+    total, right = int(matrix.sum()), int(np.trace(matrix))
+    words = (f"Confusion matrix, rows the class spoken, columns the class predicted: "
+             f"{right} of {total} right")
+    hits = [f"{labels[i]} {int(matrix[i, i])} of {int(matrix[i].sum())}"
+            for i in range(len(matrix)) if matrix[i].sum()]
+    words += "; right per class: " + ", ".join(hits)
+    wrong = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
+    if wrong.any():
+        i, j = np.unravel_index(int(np.argmax(wrong)), wrong.shape)
+        words += (f"; the most frequent mistake: {labels[i]} taken for {labels[j]}, "
+                  f"{int(wrong[i, j])} times")
+    return words
 
 
 def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0):
@@ -148,13 +220,63 @@ def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0):
     ax.set_xlabel("quarter notes")
     if title:
         ax.set_title(title, fontsize=10)
+    describe(ax, _piano_roll_words(notes, end, bar_quarters))
     fig.tight_layout()
     return fig
 
 
-def audio(samples, rate):
-    """A player for ``samples`` at ``rate`` Hz: an ``<audio>`` element holding the sound
-    (16-bit WAV), so it plays in Jupyter and in the HTML book without a network."""
-    from IPython.display import Audio
+_NOTE_NAMES = ["C", "C sharp", "D", "E flat", "E", "F", "F sharp", "G", "G sharp", "A",
+               "B flat", "B"]
 
-    return Audio(np.asarray(samples, dtype=float), rate=int(rate))
+
+def _note_name(midi) -> str:
+    """A MIDI pitch in words, with its octave (60 is ``"C4"``, 70 ``"B flat 4"``)."""
+    midi = int(round(float(midi)))
+    return f"{_NOTE_NAMES[midi % 12]}{' ' if ' ' in _NOTE_NAMES[midi % 12] else ''}{midi // 12 - 1}"
+
+
+def _piano_roll_words(notes: np.ndarray, end: float, bar_quarters: float) -> str:
+    """A piano roll in words: how many notes over how many bars, the range of pitches, and
+    the first few notes."""
+    if not len(notes):
+        return "An empty piano roll: no notes."
+    low, high = notes[:, 2].min(), notes[:, 2].max()
+    first = ", ".join(_note_name(m) for m in notes[:8, 2])
+    return (f"Piano roll: {len(notes)} notes, drawn as bars from left to right in time and "
+            f"from bottom to top in pitch, over {number(end / bar_quarters)} bars of "
+            f"{number(bar_quarters)} quarter notes; pitches from {_note_name(low)} to "
+            f"{_note_name(high)}; the first notes: {first}")
+
+
+class DescribedAudio(Audio):
+    """An ``IPython.display.Audio`` player shown with a text description of what is heard
+    (a reader who cannot hear it, or cannot play it, gets the words): in HTML, a
+    ``<figure>`` holding the ``<audio>`` element, described by its ``<figcaption>``."""
+
+    def __init__(self, samples, rate: int, description: str):
+        super().__init__(samples, rate=rate)
+        self.description = description
+
+    def _repr_html_(self) -> str:
+        player = super()._repr_html_()
+        key = hashlib.sha256((self.description + str(len(self.data))).encode()).hexdigest()[:12]
+        player = player.replace("<audio ", f'<audio aria-describedby="audio-{key}" ', 1)
+        return (f'<figure class="course-audio">{player}'
+                f'<figcaption id="audio-{key}">{html.escape(self.description)}</figcaption>'
+                "</figure>")
+
+
+def audio(samples, rate, *, description: str) -> DescribedAudio:
+    """A player for ``samples`` at ``rate`` Hz: an ``<audio>`` element holding the sound
+    (16-bit WAV), so it plays in Jupyter and in the HTML book without a network.
+
+    ``description`` says in words what is heard (who or what, saying or playing what);
+    it is shown with the player, followed by the sound's length in seconds.
+    """
+    if not isinstance(description, str) or not description.strip():
+        raise ValueError("description must say in words what is heard, "
+                         f"e.g. 'A synthetic voice says “seven”.'; got {description!r}")
+    rate = integer("rate", rate, low=1)
+    samples = np.asarray(samples, dtype=float)
+    seconds = f"{samples.shape[-1] / rate:.1f} s"
+    return DescribedAudio(samples, rate, f"{description.strip()} ({seconds})")
