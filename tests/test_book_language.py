@@ -27,7 +27,7 @@ def test_widget_samples_at_the_slider_temperature(params):
     assert w.sample == generate_text(params, VOCAB, 40, prime="ab", temperature=1.0, rng=3)
     w.temperature.value = 0.2
     assert w.sample == generate_text(params, VOCAB, 40, prime="ab", temperature=0.2, rng=3)
-    assert w.image.value[:4] == b"\x89PNG" and "<pre" in w.caption.value
+    assert w.png[:4] == b"\x89PNG" and "<pre" in w.caption.value
 
 
 def test_temperature_figure_has_one_panel_per_temperature(params):

@@ -13,7 +13,11 @@ over every page, naming the page:
 - no request leaves 127.0.0.1 (any other host is blocked and reported);
 - figure captions in dark text of a regular weight;
 - at 390 px, no horizontal overflow of the page, code visible, wide equations scroll;
-- searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX.
+- searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX;
+- accessibility (the block at the end, checks in browser_a11y.py): no violation of axe-core's
+  WCAG 2.1 A/AA rules on any page, every image with a text alternative that is not a file
+  name, every formula with MathML for screen readers, and the keyboard reaching, naming
+  and operating the sidebar's toggles and the widgets' controls.
 
 Screenshots of each chapter's first page are kept in ``$BROWSER_ARTIFACTS`` (default: a
 pytest temporary folder). Playwright never downloads a browser here: it launches the
@@ -32,6 +36,7 @@ import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import browser_a11y
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,6 +215,7 @@ def visits(browser, site, built_html, artifacts):
         seen["failed"].clear()
         load(desktop, name)
         report = desktop.evaluate(INSPECT)
+        report["a11y"] = browser_a11y.check(desktop)  # accessibility, on the page as loaded
         load(phone, name)  # a fresh load at phone width, as a phone would get it
         report["layout"] = phone.evaluate(LAYOUT, PHONE)
         if name in firsts:
@@ -338,3 +344,114 @@ def test_search_for_lstm_finds_the_lstm_chapter(browser, site):
     snippets = "\n".join(r["text"] for r in results)
     for raw in ("\\(", "\\)", "$$", ".pdf"):
         assert raw not in snippets, f"a search snippet shows {raw!r}"
+
+
+# --------------------------------------------------------------------------------------
+# Accessibility: WCAG 2.1 AA as far as it can be checked automatically (README,
+# "Accessibility"); the checks themselves are in browser_a11y.py.
+
+
+def a11y_problems(reports, kind) -> list[str]:
+    return [f"{name}: {item}" for name, report in reports.items() for item in report["a11y"][kind]]
+
+
+def test_no_wcag_violation_on_any_page(visits):
+    """axe-core, WCAG 2.0 and 2.1 rules of levels A and AA, every page at 1280 px."""
+    found = a11y_problems(visits[0], "axe")
+    assert not found, "axe-core (WCAG 2.1 A/AA) violations:\n" + "\n".join(found)
+
+
+def test_every_image_says_what_it_shows(visits):
+    found = a11y_problems(visits[0], "images")
+    assert not found, "\n".join(found)
+
+
+def test_every_formula_has_mathml_for_screen_readers(visits):
+    found = a11y_problems(visits[0], "math")
+    assert not found, "\n".join(found[:20])
+
+
+def _open(browser, site, name, *, html=None):
+    """A new page at ``site + name`` (served ``html`` when given), nothing from elsewhere."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    def route(route_, request):
+        if html is not None and request.url == site + name:
+            route_.fulfill(body=html, content_type="text/html; charset=utf-8")
+        elif request.url.startswith(site):
+            route_.continue_()
+        else:
+            route_.abort()
+
+    page.route("**/*", route)
+    page.goto(site + name, wait_until="load")
+    page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+                  " ? MathJax.startup.promise.then(() => true) : true")
+    return page
+
+
+def test_keyboard_reaches_names_and_operates_the_toggles(browser, site):
+    """Tab through a chapter page: every stop visible, named, with a focus ring; the
+    sidebar's toggles are among them and open and close with Enter and Space."""
+    page = _open(browser, site, "book/04-lstm/gates.html")
+    stops = browser_a11y.tab_walk(page, 60)
+    bad = [f"{s['html']} (role {s['role']!r}, name {s['name']!r}, visible {s['visible']}, "
+           f"focus ring {s['ring']})" for s in stops
+           if not (s["name"] and s["visible"] and s["ring"])]
+    assert len(stops) > 30 and not bad, "\n".join(bad)
+    toggles = [s for s in stops if s["tag"] == "summary"]
+    assert toggles and all(s["name"].startswith("Sections of ") for s in toggles), toggles
+    page.evaluate("() => document.activeElement.blur()")
+    for _ in range(toggles[0]["press"]):
+        page.keyboard.press("Tab")
+    is_open = "() => document.activeElement.parentElement.open"
+    before = page.evaluate(is_open)
+    page.keyboard.press("Enter")
+    assert page.evaluate(is_open) != before, "Enter did not toggle the section list"
+    page.keyboard.press("Space")
+    assert page.evaluate(is_open) == before, "Space did not toggle the section list back"
+    page.close()
+
+
+def test_widgets_are_named_and_work_from_the_keyboard(browser, site, artifacts):
+    """The book's four widgets, drawn by the book's copy of Jupyter's widget manager: no
+    WCAG violation but the slider handles' missing names (ipywidgets draws them without
+    one; the labelled number box beside each is the named control), every number box
+    reached by Tab under its label, and the arrow keys moving both kinds of control."""
+    import numpy as np
+
+    import rnn_course as rc
+    from rnn_course.book.gradients import gradient_norm_explorer
+    from rnn_course.book.language import TemperatureExplorer
+    from rnn_course.book.lstm import gate_explorer
+    from rnn_course.book.stepping import hidden_state_stepper
+
+    pulse = np.zeros((6, 1))
+    pulse[1] = 1.0
+    views = [hidden_state_stepper(pulse, rc.init_rnn_params(1, 3, 2, rng=0)),
+             gradient_norm_explorer(T=10), gate_explorer(),
+             TemperatureExplorer(rc.init_model("gru", 4, 5, 4, rng=0), list("ab c"),
+                                 prompt="a", length=20)]
+    html = browser_a11y.widget_page(views, "The book's widgets")
+    page = _open(browser, site, "widgets-a11y.html", html=html)
+    page.wait_for_function("() => document.querySelectorAll('.widget-image').length === 4")
+    page.screenshot(path=str(artifacts / "widgets-a11y-1280.png"), full_page=True)
+    found = browser_a11y.check(page, exclude=[".noUi-handle"])
+    assert not found["axe"] and not found["images"], "\n".join(found["axe"] + found["images"])
+    stops = browser_a11y.tab_walk(page, 17)  # one round: 8 boxes, 8 sliders, back to the top
+    boxes = [s for s in stops if s["role"] == "spinbutton"]
+    expected = ["step t", "ρ of W_h", "length T", "forget gate f", "input gate i",
+                "output gate o", "candidate C̃", "temperature τ"]
+    assert [s["name"] for s in boxes][:8] == expected
+    assert all(s["visible"] and s["ring"] for s in stops), [s for s in stops if not s["ring"]]
+    box = page.get_by_role("spinbutton", name="length T")
+    before = float(box.input_value())
+    box.focus()
+    page.keyboard.press("ArrowUp")
+    assert float(box.input_value()) > before
+    handle = page.locator(".noUi-handle").first
+    before = float(handle.get_attribute("aria-valuenow"))
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    assert float(handle.get_attribute("aria-valuenow")) > before
+    page.close()

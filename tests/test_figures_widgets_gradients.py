@@ -64,16 +64,16 @@ def test_explorer_builds_with_two_sliders_and_an_image():
     assert isinstance(w, GradientNormExplorer) and isinstance(w, widgets.VBox)
     assert w.children[2:] == (w.caption, w.image)
     assert [row.children[1] for row in w.children[:2]] == [w.rho_slider, w.T_slider]
-    assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert w.png[:8] == b"\x89PNG\r\n\x1a\n"
     np.testing.assert_allclose(w.norms, gradient_norm_curve(1.0, 20, hidden_size=8))
 
 
 def test_moving_the_sliders_updates_the_curve():
     w = gradient_norm_explorer(rho=1.0, T=20, hidden_size=8)
-    before = w.image.value
+    before = w.png
     w.rho_slider.value = 2.5                       # what dragging does
     np.testing.assert_allclose(w.norms, gradient_norm_curve(2.5, 20, hidden_size=8))
-    assert w.image.value != before
+    assert w.png != before
     assert "ρ = 2.50" in w.caption.value
     w.T_slider.value = 40
     assert w.norms.shape == (40,)

@@ -168,7 +168,7 @@ def test_gate_explorer_builds_with_four_sliders():
     assert sliders == (w.f, w.i, w.o, w.c_tilde)
     assert (w.f.min, w.f.max, w.c_tilde.min, w.c_tilde.max) == (0.0, 1.0, -1.0, 1.0)
     assert w.children[1:] == (w.caption, w.image)
-    assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert w.png[:8] == b"\x89PNG\r\n\x1a\n"
     cs, hs = gate_trajectory(0.9, 0.5, 1.0, 0.5, steps=6, c0=1.0)
     np.testing.assert_allclose(w.cs, cs)
     np.testing.assert_allclose(w.hs, hs)
@@ -176,18 +176,18 @@ def test_gate_explorer_builds_with_four_sliders():
 
 def test_moving_a_slider_updates_the_states():
     w = gate_explorer(steps=4, c0=1.0)
-    seen = {w.image.value}
+    seen = {w.png}
     w.f.value, w.i.value = 0.5, 0.0
     np.testing.assert_allclose(w.cs, 0.5 ** np.arange(5))
     assert f"{w.cs[-1]:.3f}" in w.caption.value
-    seen.add(w.image.value)
+    seen.add(w.png)
     w.o.value = 0.0
     np.testing.assert_allclose(w.cs, 0.5 ** np.arange(5))
     assert np.all(w.hs == 0)
-    seen.add(w.image.value)
+    seen.add(w.png)
     w.c_tilde.value, w.i.value = -1.0, 1.0
     assert w.cs[-1] < 0
-    seen.add(w.image.value)
+    seen.add(w.png)
     assert len(seen) == 4, "the picture must change with the sliders"
 
 

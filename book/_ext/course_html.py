@@ -18,6 +18,13 @@
   ``"alt"`` in the output's metadata; myst-nb 1.4 reads only ``width`` and ``height``
   there, so :func:`alt_from_output_metadata` makes it read ``alt`` too (an ``:alt:``
   option of ``glue:figure``, or a cell's ``mystnb: image: alt:``, still wins).
+- **Named toggles.** The theme's sidebar opens and closes each chapter's list of sections
+  with a ``<summary>`` holding only a chevron icon, which a screen reader announces as a
+  nameless button; :func:`name_sidebar_toggles` gives each one words that are read but not
+  shown ("Sections of 1. Sequential data and recurrence").
+- **Bibliography roles.** docutils marks each entry of the bibliography with
+  ``role="doc-biblioentry"``, a deprecated ARIA role, inside ``role="list"``, which then
+  has no list items; :func:`list_items_in_bibliography` makes them ``role="listitem"``.
 - **Narrow screens, captions.** ``course.css`` lets wide equations scroll, stacks the
   maths-next-to-code tables below 720 px (``course.js`` labels each stacked cell with its
   column), and darkens figure captions. Tables whose body cells hold code get the class
@@ -86,6 +93,38 @@ def mark_code_tables(app, doctree, docname) -> None:
             table["classes"].append("course-stack")
 
 
+def name_sidebar_toggles(app, pagename, templatename, context, doctree) -> None:
+    """Wrap the theme's ``generate_toctree_html`` so that every icon-only ``<summary>`` of
+    the sidebar gets visually hidden text naming the chapter it opens."""
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "names_toggles", False):
+        return
+
+    def generate_with_names(kind, *args, **kwargs):
+        soup = generate(kind, *args, **kwargs)
+        if kind != "sidebar" or isinstance(soup, str):
+            return soup
+        for summary in soup.select("li > details > summary"):
+            if summary.get_text(strip=True):
+                continue  # a part's caption already names it
+            link = summary.find_parent("li").find("a", recursive=False)
+            title = link.get_text(" ", strip=True) if link else "this part"
+            hidden = soup.new_tag("span", attrs={"class": "visually-hidden"})
+            hidden.string = f"Sections of {title}"
+            summary.append(hidden)
+        return soup
+
+    generate_with_names.names_toggles = True
+    context["generate_toctree_html"] = generate_with_names
+
+
+def list_items_in_bibliography(app, pagename, templatename, context, doctree) -> None:
+    """``role="doc-biblioentry"`` (deprecated) becomes ``role="listitem"`` in the page body."""
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def alt_from_output_metadata() -> None:
     """Let myst-nb's images take their ``alt`` from the output's metadata (once per process)."""
     from myst_nb.core.render import NbElementRenderer
@@ -112,6 +151,9 @@ def setup(app):
     app.add_js_file("course.js", defer="defer")
     app.connect("doctree-resolved", mark_code_tables)
     app.connect("html-page-context", search_page_script)
+    # after the theme has put its generate_toctree_html into the page's context
+    app.connect("html-page-context", name_sidebar_toggles, priority=900)
+    app.connect("html-page-context", list_items_in_bibliography)
     # after every extension has added its scripts to the page
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", widgets_only_where_drawn, priority=900)

@@ -5,7 +5,8 @@
 - :func:`plot_curves`: measured curves over a common x axis (losses, similarities);
 - :func:`plot_loss_panels` and :func:`moving_average`: training curves side by side;
 - :class:`PictureWidget`: the frame of every widget (controls, a caption, a PNG that is
-  redrawn when a control moves, its text alternative as a tooltip), with
+  redrawn when a control moves, with its text alternative as the ``alt`` of its
+  ``<img>``), with
   :func:`figure_to_png` and :func:`slider_with_box` (a labelled number box beside a slider);
 - :func:`diagram_box`, :func:`diagram_node` and :func:`diagram_arrow`: the boxes, the
   operation circles and the labelled arrows of the network diagrams (chapters 1, 4, 5).
@@ -17,6 +18,8 @@ Book: every chapter (the curves of chapters 2 to 4, the training curves of chapt
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 
 import ipywidgets as widgets
@@ -90,20 +93,23 @@ def slider_with_box(slider, name: str, tooltip: str) -> widgets.HBox:
 
 
 class PictureWidget(widgets.VBox):
-    """Controls above a caption (``HTML``) and a picture (a PNG ``Image``).
+    """Controls above a caption (``HTML``) and a picture.
 
     Subclasses set what ``draw`` needs, then call ``super().__init__(controls, watch,
     figsize)``: ``controls`` are the widgets shown above the picture, ``watch`` the ones
     whose ``value`` triggers a redraw. ``draw(fig)`` draws into a new ``Figure`` and
-    returns the caption's HTML. Children: ``(*controls, caption, image)``. The picture's
-    text alternative (:func:`~rnn_course.book.alt_text.alt_text` of what ``draw``
-    described) is the image's ``tooltip``, which a screen reader reads as its name.
+    returns the caption's HTML. Children: ``(*controls, caption, image)``. ``image`` is an
+    ``HTML`` widget holding an ``<img>`` of the PNG (``png``, its bytes) whose ``alt`` is
+    the picture's text alternative (:func:`~rnn_course.book.alt_text.alt_text` of what
+    ``draw`` described): ipywidgets' ``Image`` has no alt text, and a tooltip on it
+    breaks its view (ipywidgets 8.1).
     """
 
     def __init__(self, controls, watch, figsize: tuple[float, float]):
         self.figsize = figsize
         self.caption = widgets.HTML()
-        self.image = widgets.Image(format="png")
+        self.image = widgets.HTML()
+        self.png = b""
         super().__init__([*controls, self.caption, self.image])
         for control in watch:
             control.observe(self._on_change, names="value")
@@ -119,8 +125,9 @@ class PictureWidget(widgets.VBox):
         fig = Figure(figsize=self.figsize)
         FigureCanvasAgg(fig)  # no pyplot: nothing is shown or kept open
         self.caption.value = self.draw(fig)
-        self.image.value = figure_to_png(fig)
-        self.image.tooltip = alt_text(fig)
+        self.png = figure_to_png(fig)
+        self.image.value = (f'<img src="data:image/png;base64,{base64.b64encode(self.png).decode()}"'
+                            f' alt="{html.escape(alt_text(fig))}" style="max-width: 100%">')
 
 
 def plot_curves(x, curves, *, xlabel: str, ylabel: str, hline=None, hline_label=None,
