@@ -33,12 +33,14 @@ if ! command -v npm >/dev/null 2>&1; then
   fi
 fi
 
-# 3. The JavaScript the pages load (MathJax, require.js, the widget manager), at the
-#    versions pinned in package-lock.json. `npm ci` runs only when the lock file changed.
+# 3. The JavaScript the pages load (MathJax, require.js, the widget manager), and axe-core
+#    for the browser tests' accessibility checks (a devDependency: tests/browser_a11y.py
+#    reads it from node_modules/, the book never loads it), at the versions pinned in
+#    package-lock.json. `npm ci` runs only when the lock file changed.
 stamp=node_modules/.rnn-course-lock
 want=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "build-book: npm ci (pinned MathJax, require.js, @jupyter-widgets/html-manager)"
+  echo "build-book: npm ci (pinned MathJax, require.js, @jupyter-widgets/html-manager, axe-core)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi

@@ -371,8 +371,9 @@ def test_every_formula_has_mathml_for_screen_readers(visits):
     assert not found, "\n".join(found[:20])
 
 
-def _open(browser, site, name, *, html=None):
-    """A new page at ``site + name`` (served ``html`` when given), nothing from elsewhere."""
+def _open(browser, site, name, *, html=None, init_script=None, outside=None):
+    """A new page at ``site + name`` (served ``html`` when given; ``init_script`` run
+    first), nothing from elsewhere (requests to other hosts go into ``outside``)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
 
     def route(route_, request):
@@ -381,9 +382,13 @@ def _open(browser, site, name, *, html=None):
         elif request.url.startswith(site):
             route_.continue_()
         else:
+            if outside is not None:
+                outside.append(request.url)
             route_.abort()
 
     page.route("**/*", route)
+    if init_script:
+        page.add_init_script(init_script)
     page.goto(site + name, wait_until="load")
     page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
                   " ? MathJax.startup.promise.then(() => true) : true")
@@ -391,13 +396,14 @@ def _open(browser, site, name, *, html=None):
 
 
 def test_keyboard_reaches_names_and_operates_the_toggles(browser, site):
-    """Tab through a chapter page: every stop visible, named, with a focus ring; the
-    sidebar's toggles are among them and open and close with Enter and Space."""
+    """Tab through a chapter page: every stop visible, named (a formula by its hidden
+    MathML), showing the focus; the sidebar's toggles are among them and open and close
+    with Enter and Space; a formula opens MathJax's menu with Shift+F10."""
     page = _open(browser, site, "book/04-lstm/gates.html")
     stops = browser_a11y.tab_walk(page, 60)
     bad = [f"{s['html']} (role {s['role']!r}, name {s['name']!r}, visible {s['visible']}, "
            f"focus ring {s['ring']})" for s in stops
-           if not (s["name"] and s["visible"] and s["ring"])]
+           if not ((s["name"] or s["tag"] == "mjx-container") and s["visible"] and s["ring"])]
     assert len(stops) > 30 and not bad, "\n".join(bad)
     toggles = [s for s in stops if s["tag"] == "summary"]
     assert toggles and all(s["name"].startswith("Sections of ") for s in toggles), toggles
@@ -410,6 +416,10 @@ def test_keyboard_reaches_names_and_operates_the_toggles(browser, site):
     assert page.evaluate(is_open) != before, "Enter did not toggle the section list"
     page.keyboard.press("Space")
     assert page.evaluate(is_open) == before, "Space did not toggle the section list back"
+    page.focus("main mjx-container")
+    page.keyboard.press("Shift+F10")
+    assert page.is_visible(".CtxtMenu_Menu"), "Shift+F10 on a formula did not open MathJax's menu"
+    page.keyboard.press("Escape")
     page.close()
 
 
@@ -455,3 +465,20 @@ def test_widgets_are_named_and_work_from_the_keyboard(browser, site, artifacts):
     page.keyboard.press("ArrowRight")
     assert float(handle.get_attribute("aria-valuenow")) > before
     page.close()
+
+
+def test_maths_is_spoken_offline_when_the_reader_asks(browser, site):
+    """A reader who turns on MathJax's explorer (its menu, Accessibility; the choice is kept
+    in the browser) hears each formula spoken: every formula gets its speech, made by the
+    book's own copy of the speech rule engine, and nothing is fetched from elsewhere."""
+    outside = []
+    page = _open(browser, site, "book/02-bptt/loss-over-time.html", outside=outside,
+                 init_script="localStorage.setItem('MathJax-Menu-Settings', "
+                             "JSON.stringify({explorer: true}))")
+    page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0 && "
+                           "[...document.querySelectorAll('mjx-container')]"
+                           ".every((m) => m.getAttribute('aria-label'))", timeout=60_000)
+    spoken = page.eval_on_selector_all("mjx-container", "ms => ms.map((m) => m.getAttribute('aria-label'))")
+    page.close()
+    assert not outside, outside
+    assert any("Subscript" in s or "equals" in s for s in spoken), spoken[:5]
