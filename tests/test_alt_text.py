@@ -111,7 +111,8 @@ def _figures():
         ["2 of the 3 bars are inside it", "A at lag 1, 0.5"])
     yield ("plot_features", lambda: signals.plot_features([np.outer(np.hanning(20), np.arange(16.0))],
                                                   ["Allison"]),
-           ["Allison: colour map of 16 mel bands", "band 16 of 16"])
+           ["Allison: colour map of 16 mel bands", "over 0.3 s (20 frames)",
+            "band 16 is the strongest"])
     yield ("plot_confusion", lambda: signals.plot_confusion(confusion, title="held out"),
            ["held out: Confusion matrix", "9 of 10 right", "0 taken for 1, 1 times"])
     yield ("plot_piano_roll", lambda: signals.plot_piano_roll(notes),

@@ -75,8 +75,9 @@ def number(value) -> str:
     return f"{float(mantissa):.3g}e{int(exponent)}"
 
 
-def _x_value(x) -> str:
-    if isinstance(x, (np.datetime64,)) or hasattr(x, "isoformat"):
+def x_value(x) -> str:
+    """An x coordinate in words: the day of a date, else :func:`number`."""
+    if isinstance(x, np.datetime64) or hasattr(x, "isoformat"):
         return str(np.datetime64(x, "D"))
     return number(x)
 
@@ -91,7 +92,7 @@ def curve(label: str, x, y, *, log: bool = False, at: str = "") -> str:
     label = plain(label)
 
     def _x_word(value) -> str:
-        return at + _x_value(value)
+        return at + x_value(value)
 
     finite = np.flatnonzero(np.isfinite(y) & ((y > 0) if log else True))
     if finite.size == 0:

@@ -26,7 +26,7 @@ import numpy as np
 from IPython.display import Audio
 
 from .._validate import integer
-from .alt_text import describe, line_chart, number, plain
+from .alt_text import describe, line_chart, number, plain, x_value
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _TRAIN, _TEST = "#9ab7d3", "#e8b27d"
@@ -45,20 +45,13 @@ def plot_split(x, values, split, *, ylabel, ax=None, title=None):
         ax.set_title(title, fontsize=10)
 
     def span(name, part, xs):
-        return (f"the {name} span from {_when(xs[0])} to {_when(xs[-1])}, between "
+        return (f"the {name} span from {x_value(xs[0])} to {x_value(xs[-1])}, between "
                 f"{number(np.min(part))} and {number(np.max(part))}, mean {number(np.mean(part))}")
 
     describe(ax, f"Line chart of {plain(ylabel)}: {span('training', values[:split], x[:split])}; "
                  f"then {span('test', values[split:], x[split:])}")
     fig.tight_layout()
     return fig
-
-
-def _when(x) -> str:
-    """An x value of a series in words: a day for dates, else the number."""
-    if isinstance(x, np.datetime64) or hasattr(x, "isoformat"):
-        return str(np.datetime64(x, "D"))
-    return number(x)
 
 
 def plot_forecasts(x, truth, forecasts, *, ylabel, ax=None, title=None):
@@ -75,7 +68,7 @@ def plot_forecasts(x, truth, forecasts, *, ylabel, ax=None, title=None):
     truth_ = np.asarray(truth, dtype=float)
     misses = "; ".join(f"{name} {number(np.mean(np.abs(np.asarray(v, dtype=float) - truth_)))}"
                        for name, v in forecasts.items())
-    describe(ax, f"Line chart of {plain(ylabel)} from {_when(x[0])} to {_when(x[-1])}: the "
+    describe(ax, f"Line chart of {plain(ylabel)} from {x_value(x[0])} to {x_value(x[-1])}: the "
                  f"observed values, between {number(truth_.min())} and {number(truth_.max())}, "
                  f"and each model's forecast; the mean distance of each forecast from the "
                  f"observed values: {misses}")
@@ -150,14 +143,14 @@ def plot_features(features, titles, *, hop_seconds=0.015):
 
 
 def _features_words(f: np.ndarray, hop_seconds: float) -> str:
-    """A log-mel feature map in words: its length, and where in time and in which bands
-    the energy is highest."""
+    """A log-mel feature map in words: its length, its loudest moment, and the strongest
+    band then."""
     frames, bands = f.shape
     loud = int(np.argmax(f.mean(axis=1)))
-    band = int(np.argmax(f.mean(axis=0)))
-    return (f"colour map of {bands} mel bands (upwards) over {number(frames * hop_seconds)} s "
-            f"({frames} frames); the loudest moment is at {number(loud * hop_seconds)} s, the "
-            f"band with the most energy on average is band {band + 1} of {bands}")
+    return (f"colour map of {bands} mel bands (from low to high pitch, upwards) over "
+            f"{number(frames * hop_seconds)} s ({frames} frames); loudest at "
+            f"{number(loud * hop_seconds)} s, where band {int(np.argmax(f[loud])) + 1} is the "
+            f"strongest")
 
 
 def plot_confusion(matrix, *, title, ax=None, labels=None):
