@@ -94,7 +94,8 @@ def _figures():
             "new line"])
     yield ("plot_lm_curve", lambda: language.plot_lm_curve([(0, 4.0), (100, 2.5), (200, 2.0)],
                                                    {"3-gram": 2.2, "6-gram": 1.9}),
-           ["the GRU falls from 4 at step 0 to 2 at step 200", "ends below 3-gram and above 6-gram"])
+           ["the GRU falls from 4 at step 0 to 2 at step 200",
+            "ends below the 3-gram baselines and above the 6-gram ones"])
     yield ("plot_accuracy_by_length", lambda: language.plot_accuracy_by_length(
         [5, 6, 12, 13], [1, 0, 1, 1], (0, 10, 20)),
         ["0 to 9: 0.50 of 2", "10 to 19: 1.00 of 2"])
@@ -176,14 +177,16 @@ def test_curve_words():
     assert curve("c", x[::-1], [5, 4, 3, 2, 1, 0]) == "c rises from 0 at 0 to 5 at 5"
     assert curve("d", x, [np.nan] * 6) == "d: off the chart"
     assert curve("e", x, [1, 1, 1, 1, 1, 1]) == "e starts at 1 at 0 and ends at 1 at 5"
+    level = curve("f", x, [4.91, 4.95, 4.89, 4.93, 4.92, 4.90])  # noise on a level line
+    assert level.startswith("f starts at 4.91 at 0 and ends at 4.9 at 5")
 
 
 def test_plain_text_and_numbers():
     assert plain(r"$\|\partial L / \partial h_t\|$") == "‖∂L / ∂h_t‖"
     assert plain(r"$h_{t-1}$ and $\tilde C_t$") == "h_(t-1) and C̃_t"
     assert plain(r"$\overrightarrow{h}^{(1)}_t$") == "h→^(1)_t"
-    assert [number(v) for v in (0, 0.0123, 4.567e-7, 123456, np.nan)] == \
-        ["0", "0.0123", "4.57e-7", "1.23e5", "not a number"]
+    assert [number(v) for v in (0, 0.0123, 4.567e-7, 1500.0, 49512, 123456, np.nan)] == \
+        ["0", "0.0123", "4.57e-7", "1500", "49500", "1.23e5", "not a number"]
 
 
 @pytest.fixture

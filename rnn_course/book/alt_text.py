@@ -70,7 +70,8 @@ def number(value) -> str:
     if not np.isfinite(value):
         return "not a number" if np.isnan(value) else ("infinity" if value > 0 else "minus infinity")
     if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.3g}"
+        rounded = float(f"{value:.3g}")
+        return f"{rounded:g}" if abs(rounded) < 1000 else f"{rounded:.0f}"
     mantissa, exponent = f"{value:.2e}".split("e")
     return f"{float(mantissa):.3g}e{int(exponent)}"
 
@@ -105,7 +106,9 @@ def curve(label: str, x, y, *, log: bool = False, at: str = "") -> str:
     low, high = np.nanmin(seen), np.nanmax(seen)
     spread = scale(high) - scale(low)
     change = scale(y[i1]) - scale(y[i0])
-    if spread == 0 or abs(change) <= 0.1 * spread:
+    # level: little change against the curve's own range, or against its size
+    size = 0.01 if log else 0.02 * max(abs(y[i0]), abs(y[i1]))
+    if spread == 0 or abs(change) <= max(0.1 * spread, size):
         words = (f"{label} starts at {number(y[i0])} at {_x_word(x[i0])} "
                  f"and ends at {number(y[i1])} at {_x_word(x[i1])}")
     else:
@@ -146,6 +149,12 @@ def line_chart(ax) -> str:
     parts += [f"a reference line, {plain(line.get_label())}, at {number(line.get_ydata()[0])}"
               for line in lines if _reference(line)]
     return words + (": " + "; ".join(parts) if parts else "")
+
+
+def listing(items) -> str:
+    """Items as a list in words: ``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def describe(ax, text=None, *, title: bool = True) -> None:

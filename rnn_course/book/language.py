@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 
 from ..tasks.textlm import generate_text, text_lm_forward
 from ..training.sampling import temperature_probs
-from .alt_text import curve, describe, describe_figure, number
+from .alt_text import curve, describe, describe_figure, listing, number
 from .plotting import PictureWidget, figure_and_axes, line_style, slider_with_box
 
 _SHOWN = 12  # characters shown in a distribution plot
@@ -129,8 +129,8 @@ def plot_lm_curve(evaluations, baselines, *, ax=None) -> Figure:
                  + curve("the GRU", steps, bits, at="step ")
                  + "; dotted baselines: "
                  + ", ".join(f"{label} {number(value)}" for label, value in baselines.items())
-                 + (f". The GRU ends below {', '.join(below)}" if below else "")
-                 + (f"{' and' if below else '. The GRU ends'} above {', '.join(above)}"
+                 + (f". The GRU ends below the {listing(below)} baselines" if below else "")
+                 + (f"{' and' if below else '. The GRU ends'} above the {listing(above)} ones"
                     if above else ""))
     fig.tight_layout()
     return fig

@@ -109,8 +109,9 @@ def draw_hidden_state_bars(ax, h_t, t: int, *, read: str = "") -> None:
     ax.set_title(title, fontsize=10)
     ax.set_label(f"state-{t}")
     low, high = int(np.argmin(h_t)), int(np.argmax(h_t))
-    describe(ax, f"bars of the {H} units of h_{t}, from {number(h_t[low])} (unit {low + 1}) "
-                 f"to {number(h_t[high])} (unit {high + 1}); ‖h_{t}‖ = {number(np.linalg.norm(h_t))}")
+    describe(ax, f"bars of the {H} units of h_{t}: all 0" if not np.any(h_t) else
+             f"bars of the {H} units of h_{t}, from {number(h_t[low])} (unit {low + 1}) to "
+             f"{number(h_t[high])} (unit {high + 1}); ‖h_{t}‖ = {number(np.linalg.norm(h_t))}")
 
 
 def plot_hidden_state_steps(X, params, steps, *, h0=None, labels=None) -> Figure:
