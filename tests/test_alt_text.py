@@ -152,6 +152,18 @@ def test_a_shown_figure_carries_its_words_in_the_output_metadata():
     assert formatter.format(fig)[1]["image/png"]["alt"].startswith("late title: Line chart")
 
 
+def test_the_words_survive_a_formatter_with_its_own_metadata():
+    """matplotlib's retina PNG formatter returns (data, {"width", "height"}), which replaces
+    the PNG entry of the metadata: the other image types keep the words (the book's
+    Sphinx extension looks there too)."""
+    fig = plotting.plot_curves(np.arange(3), {"a": np.arange(3.0)}, xlabel="x", ylabel="y")
+    formatter = DisplayFormatter()
+    formatter.formatters["image/png"].for_type(type(fig), lambda f: (b"png", {"width": 10}))
+    metadata = formatter.format(fig)[1]
+    assert metadata["image/png"] == {"width": 10}
+    assert metadata["image/svg+xml"]["alt"] == alt_text(fig)
+
+
 def test_a_figure_without_words_has_none():
     fig, ax = plt.subplots()
     ax.plot([1, 2])

@@ -15,9 +15,10 @@
   its ``\\(``, ``\\)`` delimiters.
 - **Text alternatives of figures.** A figure described by the helpers of
   ``rnn_course.book`` (``rnn_course/book/alt_text.py``) is shown with its words under
-  ``"alt"`` in the output's metadata; myst-nb 1.4 reads only ``width`` and ``height``
-  there, so :func:`alt_from_output_metadata` makes it read ``alt`` too (an ``:alt:``
-  option of ``glue:figure``, or a cell's ``mystnb: image: alt:``, still wins).
+  ``"alt"`` in the output's metadata (under each image type); myst-nb 1.4 reads only
+  ``width`` and ``height`` there, so :func:`alt_from_output_metadata` makes it read
+  ``alt`` too (an ``:alt:`` option of ``glue:figure``, or a cell's
+  ``mystnb: image: alt:``, still wins).
 - **Named toggles.** The theme's sidebar opens and closes each chapter's list of sections
   with a ``<summary>`` holding only a chevron icon, which a screen reader announces as a
   nameless button; :func:`name_sidebar_toggles` gives each one words that are read but not
@@ -135,7 +136,10 @@ def alt_from_output_metadata() -> None:
 
     def render_image_with_alt(self, data):
         image_nodes = render_image(self, data)
-        alt = (data.output_metadata.get(data.mime_type) or {}).get("alt")
+        # the shown type's entry first; another type's when a formatter replaced that
+        # entry with its own (matplotlib's retina PNG writes its width and height there)
+        entries = [data.output_metadata.get(data.mime_type), *data.output_metadata.values()]
+        alt = next((e["alt"] for e in entries if isinstance(e, dict) and e.get("alt")), None)
         for node in image_nodes:
             if alt and not node.get("alt"):
                 node["alt"] = str(alt)
