@@ -81,21 +81,26 @@ FOCUSED = r"""
 () => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
-  const box = el.getBoundingClientRect();
-  const looks = () => {
-    const style = getComputedStyle(el);
+  // the element and its children: a theme may draw a control, and its focus ring, on a
+  // child (the sidebar's <summary> is an empty box around its chevron)
+  const parts = [el, ...el.children];
+  const looks = () => parts.map((part) => {
+    const style = getComputedStyle(part);
     return ["outlineStyle", "outlineWidth", "outlineColor", "boxShadow", "borderTopColor",
             "borderBottomColor", "backgroundColor", "color", "textDecorationLine"]
       .map((key) => style[key]).join("|");
-  };
+  }).join(";");
   // a focus indicator: the element looks different with the focus than without it
   const focused = looks();
   el.blur();
   const ring = looks() !== focused;
   el.focus();
+  const shown = (part) => {
+    const box = part.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(part).visibility !== "hidden";
+  };
   return {tag: el.tagName.toLowerCase(), html: el.outerHTML.slice(0, 120), ring: ring,
-          visible: box.width > 0 && box.height > 0
-                   && getComputedStyle(el).visibility !== "hidden"};
+          visible: parts.some(shown)};
 }
 """
 
