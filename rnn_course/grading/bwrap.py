@@ -3,10 +3,11 @@
 Book: the instructor guide (what the sandbox protects).
 
 The sandbox sees ``/usr``, the Python installation (without its site-packages) and NumPy,
-a private ``/tmp``, its own ``/proc`` and ``/dev``; it has no network, runs as ``nobody``
+a private ``/tmp`` of bounded size, its own ``/proc`` and ``/dev``; it has no network, runs as ``nobody``
 in its own namespaces, and is killed with its parent. Whatever of the course folder, the
 virtual environment or the course package lies inside a folder it sees is covered with an
-empty tmpfs. ``prlimit`` caps its memory, CPU time and file size.
+empty tmpfs. ``prlimit`` caps each process's memory, CPU time and file size; the sandbox as a
+whole (memory, number of processes) is limited by its control group (:mod:`~rnn_course.grading.cgroup`).
 """
 
 from __future__ import annotations
@@ -96,5 +97,5 @@ def sandbox_command(limits, harness_dir: str, hidden=()) -> list[str]:
     for path in _hidden_inside(binds, hidden):
         cmd += ["--tmpfs", path]
     cmd += ["--ro-bind", harness_dir, "/sandbox/grader", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp", "--chdir", "/tmp"]
+            "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     return [*limit, *cmd, python, "-I", "-S", "-B", "-c", BOOT.format(grader="/sandbox/grader", site="/sandbox/site")]
