@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+#: The largest file the sandbox may write.
+FILE_BYTES = 64 * 2**20
 
 
 class SandboxUnavailable(RuntimeError):
@@ -69,7 +71,7 @@ def sandbox_command(limits, harness_dir: str, hidden=()) -> list[str]:
     python = os.path.realpath(sys.executable)
     prlimit = shutil.which("prlimit")
     cpu = int(limits.notebook_seconds * 2 + 30)
-    limit = [prlimit, f"--as={limits.memory_bytes}", f"--cpu={cpu}", "--fsize=67108864", "--core=0", "--"]
+    limit = [prlimit, f"--as={limits.memory_bytes}", f"--cpu={cpu}", f"--fsize={FILE_BYTES}", "--core=0", "--"]
     if prlimit is None:
         limit = []
     if limits.sandbox == "none":

@@ -32,7 +32,7 @@ from pathlib import Path
 
 
 from . import replies, wire
-from .bwrap import SandboxUnavailable, sandbox_command
+from .bwrap import FILE_BYTES, SandboxUnavailable, sandbox_command
 from .cgroup import Group
 from .replies import ProtocolViolation, SandboxCrash
 
@@ -246,13 +246,15 @@ class Sandbox:
         self.events.append((kind, cause))
 
     def _note_resource(self, error: dict, where: str) -> None:
-        """A limit named by an exception the learner's code met: memory, or a full /tmp."""
+        """A limit named by an exception the learner's code met: memory, a full /tmp, a file too large."""
         if error["ename"] == "MemoryError" or "MemoryError" in error["bases"]:
             self.events.append(("memory", f"{where} ran out of memory (limit "
                                           f"{self.limits.memory_bytes / 2**30:g} GiB)"))
-        elif "[Errno 28]" in error["evalue"]:
+        elif "[Errno 28]" in error["evalue"]:  # ENOSPC
             self.events.append(("disk", f"{where} filled the sandbox's /tmp (limit "
                                         f"{self.limits.tmp_bytes / 2**20:g} MiB)"))
+        elif "[Errno 27]" in error["evalue"]:  # EFBIG: prlimit's file size
+            self.events.append(("disk", f"{where} wrote a file larger than the limit of {FILE_BYTES / 2**20:g} MiB"))
 
     def take_events(self) -> list[tuple[str, str]]:
         """The limits crossed and violations seen since the last call (and forget them)."""
