@@ -18,14 +18,11 @@ against its request (:mod:`~rnn_course.grading.replies`) before anything in it i
 
 from __future__ import annotations
 
-import builtins
 import os
-import select
 import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,20 +32,10 @@ from . import replies, wire
 from .bwrap import FILE_BYTES, SandboxUnavailable, sandbox_command
 from .cgroup import Group
 from .replies import ProtocolViolation, SandboxCrash
+from .streams import Output, Pipe, SandboxTimeout
+from .stand_ins import Opaque, learner_exception
 
 HERE = Path(__file__).resolve().parent
-
-
-class SandboxTimeout(TimeoutError):
-    """The learner's code did not answer before its deadline."""
-
-
-class LearnerException(Exception):
-    """Base of the exceptions that stand for a learner's exception of a type that is not built in."""
-
-
-class ReferenceUnavailable(LearnerException):
-    """The learner called rnn_course's reference implementation, which grading does not provide."""
 
 
 @dataclass(frozen=True)
@@ -68,95 +55,6 @@ class Limits:
         return {"part_seconds": self.part_seconds, "notebook_seconds": self.notebook_seconds,
                 "memory_bytes": self.memory_bytes, "output_chars": self.output_chars, "sandbox": self.sandbox,
                 "processes": self.processes, "tmp_bytes": self.tmp_bytes, "answer_chars": self.answer_chars}
-
-
-class Opaque:
-    """A value the learner's function returned that cannot leave the sandbox (a custom cache, say).
-
-    It can be passed back to the learner's functions; the checks see only its type name.
-    """
-
-    def __init__(self, number: int, type_name: str, generation: int):
-        self.number, self.type_name, self.generation = number, type_name, generation
-
-    def __repr__(self) -> str:
-        return f"<{self.type_name} object>"
-
-    def __deepcopy__(self, memo):
-        return self
-
-
-def learner_exception(ename: str, builtin: bool, evalue: str, bases=()) -> Exception:
-    """The grader's stand-in for an exception raised in the sandbox: the same type name, and
-    an instance of the same built-in exception class (numpy's MemoryError is a MemoryError)."""
-    if ename == "ReferenceUnavailable":
-        return ReferenceUnavailable(evalue)
-    base = getattr(builtins, bases[0], None) if bases else None
-    if not (isinstance(base, type) and issubclass(base, Exception)) or base is StopIteration:
-        base = None
-    if builtin and base is not None and base.__name__ == ename:
-        try:
-            return base(evalue)
-        except TypeError:
-            pass
-    name = ename if ename.isidentifier() else "Exception"
-    try:
-        cls = type(name, (base, LearnerException) if base else (LearnerException,), {"__module__": "learner"})
-        return cls(evalue)
-    except TypeError:
-        return type(name, (LearnerException,), {"__module__": "learner"})(evalue)
-
-
-class _Output:
-    """The learner's prints (the sandbox's stderr), kept up to a limit for the whole notebook."""
-
-    def __init__(self, limit: int):
-        self.limit, self.kept, self.dropped = limit, 0, 0
-        self.parts: list[str] = []
-        self.lock = threading.Lock()
-        self.thread = None
-
-    def attach(self, stream) -> None:
-        """Read a new process's stream (after a restart), on a thread."""
-        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self.thread.start()
-
-    def _read(self, stream):
-        while True:
-            try:
-                chunk = stream.read1(65536)
-            except (OSError, ValueError):
-                return
-            if not chunk:
-                return
-            text = chunk.decode("utf-8", errors="replace")
-            with self.lock:
-                room = max(self.limit - self.kept, 0)
-                if room:
-                    self.parts.append(text[:room])
-                    self.kept += min(room, len(text))
-                self.dropped += max(0, len(text) - room)
-
-    def take(self) -> str:
-        with self.lock:
-            text, self.parts = "".join(self.parts), []
-            return text
-
-
-class _Pipe:
-    """Reads the sandbox's answers with a deadline."""
-
-    def __init__(self, stream):
-        self.fd = stream.fileno()
-        self.stream = stream
-        self.deadline = None
-
-    def read(self, n: int) -> bytes:
-        if self.deadline is not None:
-            left = self.deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                raise SandboxTimeout("no answer before the deadline")
-        return os.read(self.fd, n)
 
 
 class Sandbox:
@@ -179,7 +77,7 @@ class Sandbox:
         self.fatal: dict[str, str] = {}  # answer cells whose definition killed the sandbox
         self.defined: dict[str, dict | None] = {}  # cell id -> error of its definition, or None
         self.used = 0.0  # seconds of the learner's code so far
-        self.output = _Output(limits.output_chars)
+        self.output = Output(limits.output_chars)
         self.events: list[tuple[str, str]] = []
         self._counts = {"memory": 0, "processes": 0}
         self._dir = None
@@ -199,7 +97,7 @@ class Sandbox:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OPENBLAS_NUM_THREADS": "1"}
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env, cwd="/", start_new_session=True)
-        self.pipe = _Pipe(self.proc.stdout)
+        self.pipe = Pipe(self.proc.stdout)
         self.output.attach(self.proc.stderr)
         self.generation += 1
 
