@@ -10,9 +10,12 @@ One module (or subpackage) per exercise: :mod:`~rnn_course.checks.rnn` and
 :mod:`~rnn_course.checks.gradients` (ex03), :mod:`~rnn_course.checks.lstm` (ex04),
 :mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06),
 :mod:`~rnn_course.checks.signals` (ex07). What they share is in ``_core`` (calling the
-learner's function, catching delegation and mutated inputs, the messages) and ``_inputs``
-(sizes and random parameters); ``_display`` shows a failing check in Jupyter as the
-learner's own lines and the message. The checks use the reference implementations in
+learner's function with private copies of its arguments, catching delegation and mutated
+inputs, the messages), ``_watch`` (which reference functions, and which of the learner's
+own, a call ran), ``_inputs`` (sizes and random parameters), ``_caches`` (the exercises'
+cache contract, checked), ``_hints`` (what a shape error in a matrix product means) and
+``_sequence`` (the diagnoses the RNN and GRU sequence checks share); ``_display`` shows a
+failing check in Jupyter as the learner's own lines and the message. The checks use the reference implementations in
 :mod:`rnn_course.layers` and :mod:`rnn_course.training`; those never know about the checks.
 """
 

@@ -133,7 +133,10 @@ def rnn_cell_backward(dh_t, cache):
 
 
 def rnn_forward(X, h0, params):
-    """Run the recurrence over a whole sequence.
+    """Run the recurrence over a whole sequence (the fast path, for training).
+
+    The readable reference, one cell call per step with the exercises' list of cell caches,
+    is :func:`~rnn_course.layers.by_steps.rnn_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -179,7 +182,10 @@ def _forward_steps(X, h0, W_x, W_h, b_h, dtype):
 
 
 def rnn_backward(dhs, cache):
-    """Backpropagation through time over the whole sequence.
+    """Backpropagation through time over the whole sequence (the fast path, for training).
+
+    The readable reference, over the list of cell caches, is
+    :func:`~rnn_course.layers.by_steps.rnn_backward_by_steps`.
 
     Parameters
     ----------
