@@ -1,7 +1,8 @@
 """The equations: one module per layer, each with its initialiser.
 
 - :mod:`~rnn_course.layers.activations`: the sigmoid and the softmax;
-- :mod:`~rnn_course.layers.rnn`: the vanilla RNN, ``h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)``;
+- :mod:`~rnn_course.layers.rnn`: the vanilla RNN, ``h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)``
+  (its sequence functions' loops in :mod:`~rnn_course.layers.rnn_loops`);
 - :mod:`~rnn_course.layers.lstm`: the LSTM (gates, cell state, hidden state)
   (its sequence functions' loops in :mod:`~rnn_course.layers.lstm_loops`);
 - :mod:`~rnn_course.layers.gru`: the GRU, in the sources' and in PyTorch's variant
