@@ -129,8 +129,7 @@ FOCUSED = r"""
 
 def tab_walk(page, presses: int) -> list[dict]:
     """Press Tab ``presses`` times from the top of ``page``; for each element that got the
-    focus: after which press, its tag, HTML, whether it is visible and shows a focus ring,
-    and its role and
+    focus: its tag, HTML, whether it is visible and shows a focus ring, and its role and
     accessible name as the browser gives them to a screen reader (Chrome's accessibility
     tree, through the DevTools protocol)."""
     cdp = page.context.new_cdp_session(page)
@@ -138,12 +137,11 @@ def tab_walk(page, presses: int) -> list[dict]:
     page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
                   "window.scrollTo(0, 0); }")
     seen = []
-    for press in range(1, presses + 1):
+    for _ in range(presses):
         page.keyboard.press("Tab")
         focused = page.evaluate(FOCUSED)
         if focused is None:
             continue
-        focused["press"] = press
         handle = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})
         tree = cdp.send("Accessibility.getPartialAXTree",
                         {"objectId": handle["result"]["objectId"], "fetchRelatives": False})
