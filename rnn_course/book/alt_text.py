@@ -65,7 +65,7 @@ def _symbol(match) -> str:
 
 
 def number(value) -> str:
-    """A measured value in three significant digits (``0.0123``, ``4.56e-07``)."""
+    """A measured value in three significant digits (``0.0123``, ``1500``, ``4.56e-7``)."""
     value = float(value)
     if not np.isfinite(value):
         return "not a number" if np.isnan(value) else ("infinity" if value > 0 else "minus infinity")
