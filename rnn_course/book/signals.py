@@ -182,14 +182,14 @@ def _confusion_words(matrix: np.ndarray, labels) -> str:
     total, right = int(matrix.sum()), int(np.trace(matrix))
     words = (f"Confusion matrix, rows the class spoken, columns the class predicted: "
              f"{right} of {total} right")
-    hits = [f"{labels[i]} {int(matrix[i, i])} of {int(matrix[i].sum())}"
+    hits = [f"{labels[i]}: {int(matrix[i, i])} of {int(matrix[i].sum())}"
             for i in range(len(matrix)) if matrix[i].sum()]
     words += "; right per class: " + ", ".join(hits)
     wrong = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
     if wrong.any():
         i, j = np.unravel_index(int(np.argmax(wrong)), wrong.shape)
-        words += (f"; the most frequent mistake: {labels[i]} taken for {labels[j]}, "
-                  f"{int(wrong[i, j])} times")
+        times = "once" if wrong[i, j] == 1 else f"{int(wrong[i, j])} times"
+        words += f"; the most frequent mistake: {labels[i]} taken for {labels[j]}, {times}"
     return words
 
 
