@@ -1,0 +1,15 @@
+"""Feedback checks for exercise ex06-language: sampling with a temperature (Part 1), the
+many-to-one classifier's forward and backward with masking (Part 2), one training step
+with clipping (Part 3)."""
+
+from .classifier import check_classifier_backward, check_classifier_forward
+from .sampling import check_sample_distribution, check_sample_shapes
+from .step import check_train_step
+
+__all__ = [
+    "check_classifier_backward",
+    "check_classifier_forward",
+    "check_sample_distribution",
+    "check_sample_shapes",
+    "check_train_step",
+]

@@ -1,0 +1,156 @@
+"""Checks of ``sample_with_temperature(logits, temperature, rng)`` (exercise ex06-language, Part 1).
+
+The learner's function gets logits (B, V), a positive temperature and a NumPy Generator,
+and returns one token id per row, drawn from ``softmax(logits / temperature)``.
+
+The inputs are diagnostic in every draw: the reproducibility test draws from many rows of
+equal logits (two different streams of random numbers cannot give the same ids by
+chance), every row of the large logits overflows ``exp`` at id 0 and has its largest
+logit elsewhere (so a row turned into NaN lands away from it), and the logits of the frequency
+test are spread out, so that the softmax at each temperature is far from the others.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...layers.activations import softmax
+from .._core import FeedbackError, call_learner, fit, passed, rng_for
+
+NAME = "sample_with_temperature"
+#: Logits beyond this overflow exp (exp(710) is inf in float64).
+OVERFLOW = 710.0
+OVERFLOW_HINT = ("exp(1000) overflows to inf and inf / inf is NaN. Subtract each row's largest logit "
+                 "before exp (it does not change the softmax).")
+
+
+def _draw(fn, logits, temperature, seed):
+    """Call the learner's function with a fresh Generator seeded ``seed``; return ids (B,)."""
+    __tracebackhide__ = True
+    large = np.abs(logits).max() > OVERFLOW
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            result = call_learner(fn, NAME, {"logits": logits, "temperature": temperature,
+                                             "rng": np.random.default_rng(seed)}, may_modify=("rng",),
+                                  any_package_code=True)
+        except FeedbackError as err:
+            text = str(err)
+            if large and ("NaN" in text or "nan" in text or "overflow" in text):
+                raise FeedbackError(
+                    f"{NAME} fails on large logits: exp overflows.\n"
+                    f"With logits as large as {np.abs(logits).max():.0f}, it stopped: {err.headline}\n"
+                    f"{OVERFLOW_HINT}"
+                ) from err.__cause__
+            raise
+    if result is None:
+        raise FeedbackError(f"{NAME} returned None.\nIs a `return` missing?")
+    ids = np.asarray(result)
+    if ids.dtype == object or not (np.issubdtype(ids.dtype, np.integer)
+                                   or (np.issubdtype(ids.dtype, np.floating) and np.all(ids == np.round(ids)))):
+        raise FeedbackError(f"{NAME} must return integer token ids.\nIt returned values of dtype {ids.dtype}.")
+    B, V = logits.shape
+    if ids.shape != (B,):
+        hint = (" It looks like probabilities (one row per example), not drawn ids: draw one "
+                "id per row." if ids.shape == (B, V) else "")
+        raise FeedbackError(f"{NAME} returned ids of the wrong shape.\nIt is {ids.shape} for logits of "
+                            f"shape {logits.shape}; expected ({B},), one id per row.{hint}")
+    if ids.min() < 0 or ids.max() >= V:
+        hint = f" The logits were as large as {np.abs(logits).max():.0f}: {OVERFLOW_HINT}" if large else ""
+        raise FeedbackError(f"{NAME} returned ids outside 0 .. {V - 1}.\nThere are V = {V} tokens, so an "
+                            f"id is one of 0 .. {V - 1}.{hint}")
+    return ids.astype(int)
+
+
+def _huge_logits(rng, B: int, V: int) -> np.ndarray:
+    """Logits (B, V) where, in every row, id 0 overflows exp (it is above 710) and the largest
+    logit, elsewhere, is at least 1000 above every other one: the softmax is practically
+    certain, and an unstable softmax turns the row into NaN from id 0 on, whatever the
+    sampler does next (a cumulative sum, an argmax, rng.choice)."""
+    __tracebackhide__ = True
+    logits = rng.normal(0.0, 200.0, (B, V))
+    logits[:, 0] = rng.uniform(750.0, 1000.0, B)
+    top = rng.integers(1, V, B)
+    logits[np.arange(B), top] = logits.max(axis=1) + rng.uniform(1000.0, 1500.0, B)
+    return logits
+
+
+def check_sample_shapes(fn, hidden: bool = False) -> None:
+    """One id per row, integers in range, reproducible from ``rng``, and no overflow."""
+    __tracebackhide__ = True
+    rng = rng_for(hidden, 61)
+    B, V = (3, 5) if not hidden else (int(rng.integers(2, 7)), int(rng.integers(3, 9)))
+    _draw(fn, rng.normal(size=(B, V)), 1.0, 7)
+    flat = np.zeros((64, V))  # every id equally likely: two streams agree on all 64 rows with chance V**-64
+    if not np.array_equal(_draw(fn, flat, 1.0, 7), _draw(fn, flat, 1.0, 7)):
+        raise FeedbackError(
+            f"{NAME} is not reproducible from its rng.\nIt gave different ids for the same logits and the "
+            f"same seeded rng: draw the random numbers from the rng argument (rng.random, rng.choice), "
+            f"not from np.random."
+        )
+    big = _huge_logits(rng, B, V)
+    if not np.array_equal(_draw(fn, big, 1.0, 3), big.argmax(axis=-1)):
+        raise FeedbackError(
+            f"{NAME} fails on large logits: exp overflows.\nFor logits as large as {np.abs(big).max():.0f}, "
+            f"where the softmax is practically certain, it drew unlikely ids. {OVERFLOW_HINT}"
+        )
+    passed(f"{NAME}: one id per row, in range, reproducible from rng, no overflow", hidden)
+
+
+def _frequencies(fn, logits_row, temperature, n, seed) -> np.ndarray:
+    __tracebackhide__ = True
+    ids = _draw(fn, np.tile(logits_row, (n, 1)), temperature, seed)
+    return np.bincount(ids, minlength=len(logits_row)) / n
+
+
+def _matches(freq, p, n) -> bool:
+    __tracebackhide__ = True
+    sigma = np.sqrt(p * (1 - p) / n) + 1e-12
+    return bool(np.all(np.abs(freq - p) <= 5 * sigma + 1e-3))
+
+
+def _logits_row(rng, hidden: bool) -> np.ndarray:
+    """V logits spread evenly over a range of 3 to 4, shuffled: softmax(z), softmax(z / 2)
+    and softmax(2 z) differ by far more than the sampling noise of 20,000 draws."""
+    __tracebackhide__ = True
+    if not hidden:
+        return rng.normal(0, 1.5, 4)
+    V = int(rng.integers(3, 7))
+    spread = rng.uniform(3.0, 4.0)
+    return rng.permutation(np.linspace(-spread / 2, spread / 2, V)) + rng.uniform(-0.5, 0.5)
+
+
+def check_sample_distribution(fn, hidden: bool = False) -> None:
+    """Frequencies over many draws match ``softmax(logits / temperature)`` at several temperatures."""
+    __tracebackhide__ = True
+    rng = rng_for(hidden, 62)
+    row = _logits_row(rng, hidden)
+    n = 20000
+    for temperature in (1.0, 0.5, 2.0):
+        freq = _frequencies(fn, row, temperature, n, 11)
+        want = softmax(row / temperature)
+        if _matches(freq, want, n):
+            continue
+        context = f"At temperature {temperature}, over {n} draws"
+        if np.count_nonzero(freq) == 1:
+            raise FeedbackError(
+                f"{NAME} is greedy: it always draws the likeliest id.\n{context} it returned id "
+                f"{int(np.argmax(freq))} every time: that is argmax decoding. Draw at random from the "
+                f"probabilities.")
+        if _matches(freq, softmax(row * temperature), n):
+            raise FeedbackError(
+                f"{NAME} multiplies the logits by the temperature.\n{context} the frequencies match "
+                f"softmax(logits * temperature). Divide the logits by the temperature: a high temperature "
+                f"must flatten the distribution.")
+        if _matches(freq, softmax(row), n):
+            raise FeedbackError(
+                f"{NAME} ignores the temperature.\n{context} the frequencies match softmax(logits), as if "
+                f"the temperature were 1. Divide the logits by the temperature before the softmax.")
+        if _matches(freq, softmax(row / temperature)[::-1], n) or _matches(freq, softmax(-row / temperature), n):
+            raise FeedbackError(
+                fit(f"{NAME} draws the least likely tokens most often.", f"{NAME}: the frequencies are reversed.")
+                + "\nThe frequencies are reversed: check the sign of the logits and the order of the tokens.")
+        raise FeedbackError(
+            f"{NAME} draws with the wrong frequencies.\n{context} the frequencies are "
+            f"{np.round(freq, 3).tolist()}, expected about {np.round(want, 3).tolist()} "
+            f"(softmax(logits / temperature)).")
+    passed(f"{NAME}: frequencies match softmax(logits / temperature) at temperatures 1, 0.5 and 2", hidden)

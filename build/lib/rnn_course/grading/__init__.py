@@ -1,0 +1,16 @@
+"""Grading a class: verdicts computed outside the submission's reach, in parallel, resumable.
+
+- :mod:`~rnn_course.grading.wire`, :mod:`~rnn_course.grading.harness` and
+  :mod:`~rnn_course.grading.sandbox`: the learner's answer cells run in a bubblewrap
+  sandbox that answers calls; values cross in a pickle-free format;
+- :mod:`~rnn_course.grading.verdicts`: the locked test cells (hidden tests included) run in
+  the grader with proxies for the learner's functions;
+- :mod:`~rnn_course.grading.repair`: a submission read leniently and matched to the
+  release notebook (invalid JSON, edited metadata), with what was repaired;
+- :mod:`~rnn_course.grading.nbgrader_plugins`: the pieces nbgrader's ``autograde`` and
+  ``export`` use (configured in ``nbgrader_config.py``);
+- :mod:`~rnn_course.grading.command`: ``rnn-course-grade``, every submission of an
+  assignment on all cores (or a Dask cluster), resumable, with a report of what went wrong.
+
+The instructor guide in the book says how to use it.
+"""

@@ -1,0 +1,83 @@
+"""``nbgrader autograde`` of several assignments in one process: nbgrader starts once.
+
+``rnn-course-grade`` writes the gradebook by running nbgrader's own autograder, which takes
+every verdict from the cache. Started once per assignment, nbgrader spends about two
+seconds importing and configuring itself each time; here it starts once for all of them.
+
+Reads, from standard input, a JSON list of ``{"assignment": ..., "argv": [...]}`` (``argv``
+as for ``nbgrader autograde``), runs them in turn from the current folder (the course's),
+and frames each one's log between two lines::
+
+    rnn-course-grade: begin <assignment>
+    ...nbgrader's log...
+    rnn-course-grade: end <assignment> <exit code>
+
+Run as ``python -m rnn_course.grading.autograde_many`` (``command.py`` does).
+
+Book: the instructor guide (grading in parallel).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import traceback
+
+BEGIN, END = "rnn-course-grade: begin ", "rnn-course-grade: end "
+_END = re.compile(r"^rnn-course-grade: end (\S+) (-?\d+)$")
+
+
+def run_one(argv: list[str]) -> int:
+    """Run ``nbgrader autograde argv`` in this process; its exit code."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    AutogradeApp.clear_instance()
+    try:
+        app = AutogradeApp.instance()
+        app.initialize(argv)
+        app.start()
+    except SystemExit as exc:  # nbgrader's apps exit on errors
+        return exc.code if isinstance(exc.code, int) else 1
+    except Exception:  # noqa: BLE001 - logged; the other assignments still run
+        traceback.print_exc()
+        return 1
+    finally:
+        AutogradeApp.clear_instance()
+    return 0
+
+
+def split_log(lines):
+    """``{assignment: (exit code or None, [its lines])}`` from the framed output of :func:`main`;
+    lines outside every frame go to the key ``None``. An assignment without its end line
+    (the process died) has the exit code ``None``."""
+    logs, current = {None: (None, [])}, None
+    for line in lines:
+        if line.startswith(BEGIN):
+            current = line[len(BEGIN):].strip()
+            logs[current] = (None, [])
+            continue
+        match = _END.match(line.rstrip("\n"))
+        if match and match.group(1) == current:
+            logs[current] = (int(match.group(2)), logs[current][1])
+            current = None
+            continue
+        logs[current][1].append(line)
+    return logs
+
+
+def main() -> int:
+    runs = json.load(sys.stdin)
+    worst = 0
+    for item in runs:
+        assignment, argv = item["assignment"], [str(a) for a in item["argv"]]
+        print(f"{BEGIN}{assignment}", flush=True)
+        code = run_one(argv)
+        sys.stderr.flush()
+        print(f"{END}{assignment} {code}", flush=True)
+        worst = worst or code
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main())
