@@ -59,6 +59,14 @@ def test_the_only_unmet_requirements_are_those_of_the_data_packages_installed_wi
     assert not other, "\n".join(other)
 
 
+def test_the_readme_states_the_pythons_that_pyproject_accepts():
+    spec = re.search(r'requires-python = ">=3\.(\d+),<3\.(\d+)"',
+                     (ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    oldest, newest = int(spec.group(1)), int(spec.group(2)) - 1
+    assert f"You need Python 3.{oldest} to 3.{newest}" in README
+    assert "scripts/test-pythons.sh" in (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
