@@ -16,7 +16,7 @@ import numpy as np
 
 from ...layers.activations import softmax
 from .._core import FeedbackError, call_learner, fit, passed, rng_for
-from .sampling_axes import axis_hint, name_axis_mistake, not_an_overflow, unnormalised_rows
+from ._sampling_axes import axis_hint, name_axis_mistake, not_an_overflow, unnormalised_rows
 
 NAME = "sample_with_temperature"
 #: Logits beyond this overflow exp (exp(710) is inf in float64).
