@@ -60,6 +60,8 @@ class Logged:
 
 
 STATUS_BAR = "#jp-main-statusbar"
+#: The notebook on show (other open notebooks stay in the page, hidden).
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
 
 
 def wait_for_kernel(page, state: str = "Idle", timeout: float = 90) -> None:
@@ -76,8 +78,9 @@ def wait_for_kernel(page, state: str = "Idle", timeout: float = 90) -> None:
 
 
 def run_code_cell(page, index: int, timeout: float = 60) -> str:
-    """Run the notebook's ``index``-th code cell (click it, Shift+Enter); return its output text."""
-    cell = page.locator(".jp-Notebook .jp-CodeCell").nth(index)
+    """Run the ``index``-th code cell of the notebook on show (click it, Shift+Enter); return
+    its output text."""
+    cell = page.locator(f"{NOTEBOOK} .jp-CodeCell").nth(index)
     cell.locator(".jp-InputArea-editor").click()
     page.keyboard.press("Shift+Enter")
     prompt = cell.locator(".jp-InputArea-prompt")
