@@ -73,17 +73,19 @@ def end_processes(pids: list[int], wait: float = 10) -> None:
             time.sleep(0.2)
 
 
+def _uids(accounts: list[Account]) -> set[int]:
+    uids = set()
+    for account in accounts:
+        done = subprocess.run(["id", "-u", account.name], capture_output=True, text=True)
+        if done.returncode == 0:
+            uids.add(int(done.stdout))
+    return uids
+
+
 def remove_accounts(accounts: list[Account]) -> None:
     """End every process of these accounts (a server the hub left behind), then remove them
     and their home folders."""
-    uids = set()
-    for account in accounts:
-        try:
-            uids.add(int(subprocess.run(["id", "-u", account.name], capture_output=True, text=True,
-                                        check=True).stdout))
-        except subprocess.CalledProcessError:
-            pass
-    end_processes(processes_of(uids))
+    end_processes(processes_of(_uids(accounts)))
     for account in accounts:
         subprocess.run(["userdel", "--remove", account.name], capture_output=True, text=True)
 
@@ -134,9 +136,11 @@ class Hub:
         self.server.wait_for(r"JupyterHub is now running at", timeout=180)
 
     def stop(self) -> None:
-        """Stop the hub (it stops the servers and its proxy), then whatever it left behind."""
+        """Stop the users' servers and the formgrader (their processes), then the hub (it
+        stops its proxy), then whatever it left behind."""
         if self.server is None:
             return
+        end_processes(processes_of(_uids([self.instructor, *self.students])), wait=5)
         if self.server.proc.poll() is None:
             os.kill(self.server.proc.pid, signal.SIGTERM)
             try:

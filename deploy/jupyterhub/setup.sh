@@ -9,8 +9,7 @@
 # The environment (RNN_COURSE_VENV, default $RNN_COURSE_HUB_DIR/venv) is made with a Python that
 # every account may run (RNN_COURSE_PYTHON, default /usr/bin/python3: a pyenv Python under
 # /root is not), with rnn-course[lab,grading,hub] installed from this repository (not in
-# editable mode: the users' servers never read the repository); it is rebuilt when
-# pyproject.toml or the package changes.
+# editable mode: the users' servers never read the repository).
 #
 # The accounts must exist (useradd -m; try.sh creates demo ones). The course folder is a copy
 # of the repository's nbgrader_config.py and solutions/, owned by the instructor and readable
@@ -38,17 +37,32 @@ done
 runuser -u "$INSTRUCTOR" -- "$PYTHON" -c "" 2>/dev/null ||
   fail "$INSTRUCTOR cannot run $PYTHON: set RNN_COURSE_PYTHON to a Python every account may run"
 
-# The Python environment, with rnn-course[lab,grading,hub] from this repository.
-stamp=$(cd "$repo" && find pyproject.toml rnn_course -type f ! -name '*.pyc' -print0 | sort -z |
-        xargs -0 sha256sum | sha256sum | cut -c1-16)
-if [ ! -f "$VENV/.rnn-course-stamp" ] || [ "$(cat "$VENV/.rnn-course-stamp")" != "$stamp" ]; then
-  say "installing rnn-course[lab,grading,hub] into $VENV (with $PYTHON; a few minutes the first time)"
-  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-warn-conflicts "$repo[lab,grading,hub]"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$repo"
-  echo "$stamp" > "$VENV/.rnn-course-stamp"
+# The Python environment, with rnn-course[lab,grading,hub] from this repository: made again
+# when pyproject.toml changes, the course's package alone installed again when it changes.
+# RNN_COURSE_WHEELHOUSE: a folder of wheels to install from instead of the package index.
+pip_from=()
+[ -n "${RNN_COURSE_WHEELHOUSE:-}" ] && pip_from=(--no-index --find-links "$RNN_COURSE_WHEELHOUSE")
+pip() { "$VENV/bin/python" -m pip -q --disable-pip-version-check "$@"; }
+deps=$(sha256sum "$repo/pyproject.toml" | cut -c1-16)
+package=$(cd "$repo" && find rnn_course -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum |
+          sha256sum | cut -c1-16)
+if [ ! -f "$VENV/.rnn-course-deps" ] || [ "$(cat "$VENV/.rnn-course-deps")" != "$deps" ]; then
+  say "installing rnn-course[lab,grading,hub] into $VENV (with $PYTHON; minutes the first time)"
+  if [ -e "$VENV" ]; then
+    [ -f "$VENV/pyvenv.cfg" ] || fail "$VENV exists and is not a Python environment: not replacing it"
+    rm -rf "$VENV"
+  fi
+  "$PYTHON" -m venv "$VENV"
+  pip install --no-warn-conflicts "${pip_from[@]}" "$repo[lab,grading,hub]"
+  chmod -R a+rX "$VENV"
+  echo "$deps" > "$VENV/.rnn-course-deps"
+  echo "$package" > "$VENV/.rnn-course-package"
+elif [ "$(cat "$VENV/.rnn-course-package" 2>/dev/null)" != "$package" ]; then
+  say "installing this repository's rnn_course into $VENV again"
+  pip install --no-deps --force-reinstall "${pip_from[@]}" "$repo"
+  chmod -R a+rX "$VENV"
+  echo "$package" > "$VENV/.rnn-course-package"
 fi
-chmod -R a+rX "$VENV"
 
 # configurable-http-proxy, at the version of package-lock.json
 if [ ! -x "$here/node_modules/.bin/configurable-http-proxy" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
