@@ -91,6 +91,15 @@ class _Handler:
             self.connection = None
 
 
+def run(coroutine):
+    """Run ``coroutine`` on an event loop of its own thread (Playwright's sync API may hold
+    this thread's loop when the browser tests ran first in the same session)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_the_guard_stops_a_connection_the_browser_left(caplog):
     class Handler(_Handler):
         pass
@@ -99,9 +108,9 @@ def test_the_guard_stops_a_connection_the_browser_left(caplog):
     assert lab.guard_early_close(Handler) is False  # once only
     with caplog.at_level(logging.INFO, logger="test-lab-guard"):
         with pytest.raises(web.Finish):
-            asyncio.run(Handler(browser_leaves=True).pre_get())
+            run(Handler(browser_leaves=True).pre_get())
     assert "k-1: the browser closed this connection while the kernel was starting" in caplog.text
-    asyncio.run(Handler(browser_leaves=False).pre_get())  # a live connection goes on
+    run(Handler(browser_leaves=False).pre_get())  # a live connection goes on
 
 
 def test_the_race_is_still_there_upstream():
