@@ -13,6 +13,8 @@ subpackages by role, each importing only the ones below it:
 - :mod:`rnn_course.grading`: grading a class with nbgrader, the learner's code in a sandbox
   (stands alone: it imports only the layers and the bottom floor);
 - :mod:`rnn_course.perf`: benchmarks of the layers against PyTorch (measured, never asserted);
+- :mod:`rnn_course.lab`: the learner's JupyterLab, its configuration and a server extension
+  (stands alone: it imports nothing of the course);
 - the bottom floor, ``_validate`` (argument checks with clear errors) and ``_arrays``
   (small array helpers), which every part may use.
 """
