@@ -6,8 +6,12 @@
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
 - :mod:`~rnn_course.book.cells`: chapters 4 and 5, the diagrams of the LSTM and GRU cells;
 - :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
+- :mod:`~rnn_course.book.language`: chapter 6, the language model (the temperature
+  widget) and translation;
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
+- :mod:`~rnn_course.book.prose`: chapter 6, sentences built from the results of several
+  runs, so that they read well whatever the numbers;
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
   curves, training-curve panels, the frame of every widget, the pieces of the diagrams).
 
