@@ -84,15 +84,17 @@ def split_pairs(pairs, n_test) -> tuple[list, list]:
 
 def month_table(locales=LOCALES) -> dict[str, int]:
     """Every way ``locales`` write a month in a date (CLDR's wide and abbreviated names, in
-    the format context), lower-cased and without a final dot, mapped to the month 1-12."""
+    the format context), lower-cased, as the word that names the month (without a final
+    dot, or a preposition CLDR writes with it: Catalan "de gener" is ``"gener"``), mapped
+    to the month 1-12."""
     from babel import Locale
 
     table = {}
     for name in locales:
         months = Locale.parse(name).months["format"]
         for width in ("wide", "abbreviated"):
-            for number, word in months[width].items():
-                table[word.lower().rstrip(".")] = number
+            for number, written in months[width].items():
+                table[_WORD.findall(written.lower())[-1]] = number
     return table
 
 

@@ -3,7 +3,7 @@
 The **encoder**, a GRU, reads the source string and its state after the last real
 character is the fixed-size summary ``c`` (H numbers, whatever the length). The
 **decoder**, another GRU started from ``h_0 = c``, writes the target one character at a
-time; as in Cho et al. (2014), it also receives ``c`` at every step next to the previous
+time; as in Cho et al. (2014a), it also receives ``c`` at every step next to the previous
 character, which makes the summary easier to use and training much faster:
 
     c   = encoder state after the source's last character
