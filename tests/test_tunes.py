@@ -40,7 +40,7 @@ def test_a_valid_tune_passes_each_rule_can_fail():
     assert not ok and "parser" in why                                     # rule 1: an unreadable note
     assert check_tune("D", GOOD.replace("cAA A2:|", "cAA A2||"))[0]      # a short bar at a section end
     ok, why = check_tune("D", GOOD + "|: d | c2 B B2 :|")                  # rule 4: a one-bar section
-    assert not ok and why == "section 2 lasts 1 bars (at least 4)"
+    assert not ok and why == "section 2 lasts 1 bar (at least 4)"
     ok, why = check_tune("D", "GAB" + GOOD[1:])                            # rule 4: 8 1/3 bars
     assert not ok and "not a whole number" in why
 

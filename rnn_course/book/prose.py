@@ -3,10 +3,10 @@
 A page states its results in prose built from the values it computed, and those values
 change with the seeds and the machine: "18 to 21 of 40 against 0 to 0" is what a fixed
 template says when one model wrote no valid tune in either run. These helpers say it
-properly: "none of 40", "all 40", "7 in every run", "5 and 7", "5 to 9".
+properly: "none of 40", "all 40", "7" (when every run agrees), "5 and 7", "5 to 9".
 
     spread([0.95, 0.97, 0.99], "{:.0%}")   # '95% to 99%'
-    spread([3, 3])                         # '3 in both runs'
+    spread([3, 3])                         # '3': the runs agree
     count_of([0, 0], 40)                   # 'none of 40'
     count_of([18, 21], 40)                 # '18 and 21 of 40'
     plural(1, "tune")                      # '1 tune'
@@ -28,14 +28,12 @@ def _values(values) -> list:
 
 def spread(values: Sequence, fmt: str = "{}") -> str:
     """The results of several runs in words, each formatted with ``fmt``: one value when
-    they agree ("7 in every run", "7 in both runs"), "5 and 7" for two runs, "5 to 9" (the
-    smallest to the largest) for more."""
+    they agree once formatted ("7"; a sentence about "the three runs" then says each got 7),
+    "5 and 7" for two runs, "5 to 9" (the smallest to the largest) for more."""
     values = _values(values)
     low, high = fmt.format(min(values)), fmt.format(max(values))
-    if len(values) == 1:
-        return low
     if low == high:
-        return f"{low} in {'both runs' if len(values) == 2 else 'every run'}"
+        return low
     return f"{low} and {high}" if len(values) == 2 else f"{low} to {high}"
 
 

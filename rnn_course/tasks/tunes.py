@@ -212,7 +212,8 @@ def check_tune(key: str, body: str) -> tuple[bool, str]:
     for i, length in enumerate(section_lengths(bars)):
         whole = round(length)
         if whole < MIN_SECTION_BARS:
-            return False, f"section {i + 1} lasts {length:.3g} bars (at least {MIN_SECTION_BARS})"
+            unit = "bar" if f"{length:.3g}" == "1" else "bars"
+            return False, f"section {i + 1} lasts {length:.3g} {unit} (at least {MIN_SECTION_BARS})"
         if abs(length - whole) > _SLACK:
             return False, f"section {i + 1} lasts {length:.3g} bars, not a whole number"
     return True, "valid"
