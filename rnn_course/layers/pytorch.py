@@ -232,27 +232,35 @@ def rnn_stack_to_torch(layers, *, gradients=False) -> dict[str, np.ndarray]:
     return state
 
 
+def _stack_directions(state, module: str):
+    """Walk the layers of a stacked torch module's state dict (the module itself, or any
+    mapping): yields ``(state dict, layer, backwards)`` for each layer and direction in order."""
+    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
+        state = state.state_dict()
+    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
+        raise TypeError(f"state must be a {module} or a mapping with 'weight_ih_l0', ...")
+    layer = 0
+    while "weight_ih" + _suffix(layer) in state:
+        reverse = "weight_ih" + _suffix(layer, True) in state
+        for backwards in (False, True) if reverse else (False,):
+            yield state, layer, backwards
+        layer += 1
+
+
 def rnn_stack_from_torch(state, *, gradients=False) -> list[dict[str, np.ndarray]]:
     """The layers of a ``torch.nn.RNN`` (the module, its state dict, or any mapping) as the
     list :func:`~rnn_course.stack_forward` takes: ``W_x``, ``W_h`` and ``b_h = b_ih + b_hh``
     per layer (``_reverse`` too when bidirectional). With ``gradients=True`` ``b_h`` is the
     gradient of either bias, read from ``bias_ih``."""
-    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
-        state = state.state_dict()
-    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
-        raise TypeError("state must be a torch.nn.RNN or a mapping with 'weight_ih_l0', ...")
-    layers, layer = [], 0
-    while "weight_ih" + _suffix(layer) in state:
-        params = {}
-        reverse = "weight_ih" + _suffix(layer, True) in state
-        for backwards in (False, True) if reverse else (False,):
-            a, _ = _read_state(state, layer, 1, "torch.nn.RNN", backwards)
-            end = "_reverse" if backwards else ""
-            bias = a["bias_ih"] if gradients else a["bias_ih"] + a["bias_hh"]
-            params.update({"W_x" + end: a["weight_ih"].copy(), "W_h" + end: a["weight_hh"].copy(),
-                           "b_h" + end: bias.copy()})
-        layers.append(params)
-        layer += 1
+    layers = []
+    for state_dict, layer, backwards in _stack_directions(state, "torch.nn.RNN"):
+        if layer == len(layers):
+            layers.append({})
+        a, _ = _read_state(state_dict, layer, 1, "torch.nn.RNN", backwards)
+        end = "_reverse" if backwards else ""
+        bias = a["bias_ih"] if gradients else a["bias_ih"] + a["bias_hh"]
+        layers[layer].update({"W_x" + end: a["weight_ih"].copy(), "W_h" + end: a["weight_hh"].copy(),
+                              "b_h" + end: bias.copy()})
     return layers
 
 
@@ -285,19 +293,12 @@ def lstm_stack_from_torch(state, *, gradients=False) -> list[dict[str, np.ndarra
     list :func:`~rnn_course.stack_forward` takes with ``cell="lstm"``: each layer's twelve
     parameters, as :func:`lstm_params_from_torch` reads them, and their ``_reverse`` copies
     when the module is bidirectional."""
-    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
-        state = state.state_dict()
-    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
-        raise TypeError("state must be a torch.nn.LSTM or a mapping with 'weight_ih_l0', ...")
-    layers, layer = [], 0
-    while "weight_ih" + _suffix(layer) in state:
-        params = {}
-        reverse = "weight_ih" + _suffix(layer, True) in state
-        for backwards in (False, True) if reverse else (False,):
-            s = _suffix(layer, backwards)
-            one = {kind + "_l0": state[kind + s] for kind in _KINDS if kind + s in state}
-            end = "_reverse" if backwards else ""
-            params.update({k + end: v for k, v in lstm_params_from_torch(one, gradients=gradients).items()})
-        layers.append(params)
-        layer += 1
+    layers = []
+    for state_dict, layer, backwards in _stack_directions(state, "torch.nn.LSTM"):
+        if layer == len(layers):
+            layers.append({})
+        s = _suffix(layer, backwards)
+        one = {kind + "_l0": state_dict[kind + s] for kind in _KINDS if kind + s in state_dict}
+        end = "_reverse" if backwards else ""
+        layers[layer].update({k + end: v for k, v in lstm_params_from_torch(one, gradients=gradients).items()})
     return layers
