@@ -23,8 +23,8 @@ from .._validate import as_rng, integer
 
 #: The eight locales of the data set.
 LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "it_IT", "nl_NL", "pt_BR")
-#: Three locales outside it, whose languages are close to some of the eight: Swedish,
-#: Danish and Catalan (their ``medium``, ``long`` and ``full`` formats all spell the month).
+#: Three locales outside the eight (Swedish, Danish and Catalan), whose languages are close
+#: to some of them and whose ``medium``, ``long`` and ``full`` formats all spell the month.
 UNSEEN = ("sv_SE", "da_DK", "ca_ES")
 FORMATS = ("medium", "long", "full")
 FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
