@@ -42,6 +42,8 @@ from .layers.pytorch import (
     gru_params_to_torch,
     lstm_params_from_torch,
     lstm_params_to_torch,
+    lstm_stack_from_torch,
+    lstm_stack_to_torch,
     rnn_stack_from_torch,
     rnn_stack_to_torch,
 )
@@ -118,6 +120,8 @@ __all__ = [
     "stack_final_states",
     "rnn_stack_to_torch",
     "rnn_stack_from_torch",
+    "lstm_stack_to_torch",
+    "lstm_stack_from_torch",
     # training
     "mse_loss",
     "softmax_cross_entropy",

@@ -13,6 +13,7 @@ over every page, naming the page:
 - no request leaves 127.0.0.1 (any other host is blocked and reported);
 - figure captions in dark text of a regular weight;
 - at 390 px, no horizontal overflow of the page, code visible, wide equations scroll;
+- at 1280 px, no display equation wider than the column (it would need a scroll bar);
 - searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX.
 
 Screenshots of each chapter's first page are kept in ``$BROWSER_ARTIFACTS`` (default: a
@@ -66,6 +67,16 @@ INSPECT = r"""
       return {text: p.textContent.slice(0, 40), rgb: [r, g, b],
               weight: Number(style.fontWeight)};
     }),
+    // display equations whose typeset width exceeds the box they sit in (they scroll)
+    wideEquations: [...main.querySelectorAll("mjx-container[display='true']")]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1)
+        .map((el) => {
+          const box = el.closest("div.math");
+          const number = box && box.querySelector(".eqno");
+          const where = number ? number.textContent.trim().replace(/\s+/g, " ")
+              : (box && box.id) || "unnumbered";
+          return `equation ${where}: ${el.scrollWidth}px wide in ${el.clientWidth}px`;
+        }),
   };
 }
 """
@@ -275,6 +286,12 @@ def test_figure_captions_are_readable(visits):
 def test_no_request_leaves_localhost(visits):
     outside = sorted(set(visits[1]))
     assert not outside, "requests to other hosts (blocked):\n" + "\n".join(outside)
+
+
+def test_no_display_equation_is_wider_than_the_column(visits):
+    """At 1280 px every display equation fits its column: a wide one is broken over lines."""
+    bad = problems(visits[0], "wideEquations")
+    assert not bad, "display equations wider than the column at 1280 px:\n" + "\n".join(bad)
 
 
 def test_layout_holds_at_phone_width(visits):
