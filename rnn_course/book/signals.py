@@ -193,16 +193,17 @@ def _confusion_words(matrix: np.ndarray, labels) -> str:
     return words
 
 
-def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0):
+def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0, upbeat=0.0):
     """Notes ``(onset, duration, midi)`` as horizontal bars, time in quarter notes, with
-    the bar lines of 6/8 (every ``bar_quarters``) dotted."""
+    the bar lines of 6/8 (every ``bar_quarters``) dotted; a tune that starts on an
+    ``upbeat`` (a pickup of that many quarter notes) has its first bar line there."""
     notes = np.asarray(notes, dtype=float)
     fig, ax = figure_and_axes(ax, (8.0, 2.8))
     for onset, duration, midi in notes:
         ax.add_patch(plt.Rectangle((onset, midi - 0.4), duration * 0.95, 0.8, color=HIDDEN))
     end = float((notes[:, 0] + notes[:, 1]).max()) if len(notes) else 1.0
-    for b in np.arange(0, end + 1e-9, bar_quarters):
-        ax.axvline(b, color="0.7", lw=0.6, ls=":")
+    for b in np.arange(float(upbeat) % bar_quarters, end + 1e-9, bar_quarters):
+        ax.axvline(b, color="0.7", lw=0.6, ls=":", gid="bar-line")
     ax.set_xlim(0, end)
     if len(notes):
         ax.set_ylim(notes[:, 2].min() - 2, notes[:, 2].max() + 2)
@@ -213,7 +214,7 @@ def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0):
     ax.set_xlabel("quarter notes")
     if title:
         ax.set_title(title, fontsize=10)
-    describe(ax, _piano_roll_words(notes, end, bar_quarters))
+    describe(ax, _piano_roll_words(notes, end, bar_quarters, float(upbeat)))
     fig.tight_layout()
     return fig
 
@@ -228,16 +229,19 @@ def _note_name(midi) -> str:
     return f"{_NOTE_NAMES[midi % 12]}{' ' if ' ' in _NOTE_NAMES[midi % 12] else ''}{midi // 12 - 1}"
 
 
-def _piano_roll_words(notes: np.ndarray, end: float, bar_quarters: float) -> str:
+def _piano_roll_words(notes: np.ndarray, end: float, bar_quarters: float,
+                      upbeat: float) -> str:
     """A piano roll in words: how many notes over how many bars, the range of pitches, and
     the first few notes."""
     if not len(notes):
         return "An empty piano roll: no notes."
     low, high = notes[:, 2].min(), notes[:, 2].max()
     first = ", ".join(_note_name(m) for m in notes[:8, 2])
+    pickup = upbeat % bar_quarters
+    lead = f" after an upbeat of {number(pickup)} quarter notes," if pickup else ""
     return (f"Piano roll: {len(notes)} notes, drawn as bars from left to right in time and "
-            f"from bottom to top in pitch, over {number(end / bar_quarters)} bars of "
-            f"{number(bar_quarters)} quarter notes; pitches from {_note_name(low)} to "
+            f"from bottom to top in pitch,{lead} over {number((end - pickup) / bar_quarters)} "
+            f"bars of {number(bar_quarters)} quarter notes; pitches from {_note_name(low)} to "
             f"{_note_name(high)}; the first notes: {first}")
 
 
