@@ -96,6 +96,10 @@ def _figures():
                                                    {"3-gram": 2.2, "6-gram": 1.9}),
            ["the GRU falls from 4 at step 0 to 2 at step 200",
             "ends below the 3-gram baselines and above the 6-gram ones"])
+    yield ("plot_learning_order", lambda: language.plot_learning_order(
+        [100, 200, 300], {"year": [[0.5, 0.9, 1.0], [0.4, 0.8, 1.0]]}),
+        ["Line chart of share right against training step", "year rises from 0.45 at 100 to 1 at 300",
+         "shaded from the worst run to the best"])
     yield ("plot_accuracy_by_length", lambda: language.plot_accuracy_by_length(
         [5, 6, 12, 13], [1, 0, 1, 1], (0, 10, 20)),
         ["0 to 9: 0.50 of 2", "10 to 19: 1.00 of 2"])

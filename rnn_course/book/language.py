@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from ..tasks.textlm import generate_text, text_lm_forward
 from ..training.sampling import temperature_probs
-from .alt_text import curve, describe, describe_figure, listing, number
+from .alt_text import curve, describe, describe_figure, line_chart, listing, number
 from .plotting import PictureWidget, figure_and_axes, line_style, slider_with_box
 
 _SHOWN = 12  # characters shown in a distribution plot
@@ -178,5 +178,7 @@ def plot_learning_order(steps, accuracy, *, ax=None) -> Figure:
     ax.set_ylabel("share right")
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=9, loc="lower right")
+    describe(ax, lambda: line_chart(ax) + " (each a mean over the runs, shaded from the "
+                                          "worst run to the best)")
     fig.tight_layout()
     return fig
