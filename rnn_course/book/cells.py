@@ -23,9 +23,7 @@ from matplotlib.patches import FancyBboxPatch
 from .alt_text import describe
 from .plotting import (
     CELL,
-    EDGE,
     HIDDEN,
-    INPUT,
     STATE,
     diagram_arrow,
     diagram_box,
