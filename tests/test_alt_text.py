@@ -14,15 +14,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from IPython.core.formatters import DisplayFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from IPython.core.formatters import DisplayFormatter
 
-import rnn_course as rc  # noqa: E402
-from rnn_course.book import (bptt, cells, deep, gradients, language, lstm,  # noqa: E402
+import rnn_course as rc
+from rnn_course.book import (bptt, cells, deep, gradients, language, lstm,
                              plotting, recurrence, signals, stepping)
-from rnn_course.book.alt_text import (IMAGE_TYPES, alt_text, curve, describe,  # noqa: E402
+from rnn_course.book.alt_text import (IMAGE_TYPES, alt_text, curve, describe,
                                       describe_figure, number, plain)
 
 MODULES = (bptt, cells, deep, gradients, language, lstm, plotting, recurrence, signals, stepping)
@@ -270,4 +270,4 @@ def test_audio_has_a_description():
     with pytest.raises(ValueError, match="description must say in words what is heard"):
         signals.audio(np.zeros(10), 8000, description=" ")
     with pytest.raises(TypeError):
-        signals.audio(np.zeros(10), 8000)  # noqa: the description is required
+        signals.audio(np.zeros(10), 8000)  # the description is required
