@@ -110,3 +110,61 @@ def test_every_api_entry_links_to_its_source(built_html):
     for module in ("rnn_course/layers/rnn", "rnn_course/layers/by_steps", "rnn_course/grading/replies"):
         assert f"_modules/{module}.html" in page, module
         assert (built_html / "_modules" / f"{module}.html").is_file(), module
+
+
+#: A "[docs]" link of a source listing (sphinx.ext.viewcode), back to its entry.
+BACKLINK = re.compile(r'<a class="viewcode-back" href="([^"]+)"')
+
+
+def broken_backlinks(html: Path) -> tuple[int, list[str]]:
+    """Every "[docs]" link of the source listings under ``html/_modules``: how many, and
+    those whose page or anchor is missing."""
+    ids: dict[Path, set[str]] = {}
+    count, broken = 0, []
+    for listing in sorted((html / "_modules").rglob("*.html")):
+        for href in BACKLINK.findall(listing.read_text(encoding="utf-8")):
+            count += 1
+            path, _, anchor = href.partition("#")
+            target = (listing.parent / path).resolve()
+            if target not in ids:
+                ids[target] = (set(re.findall(r'\bid="([^"]+)"', target.read_text(encoding="utf-8")))
+                               if target.is_file() else set())
+            if anchor not in ids[target]:
+                broken.append(f"{listing.relative_to(html)}: {href}")
+    return count, broken
+
+
+def test_source_listings_link_back_to_the_entries_under_their_api_names(tmp_path):
+    """viewcode builds every "[docs]" link of a module's listing from one module name (the
+    first documented); book/_ext/course_html.py points each at its entry's real anchor: an
+    object documented under the top level (``rnn_course.gru_forward``) and one under its
+    module (``rnn_course.layers.gru.param_shapes``), from the same listing."""
+    from sphinx.application import Sphinx
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['sphinx.ext.autodoc', 'sphinx.ext.viewcode', 'course_html']\n",
+        encoding="utf-8")
+    (src / "index.rst").write_text(
+        "API\n===\n\n.. autofunction:: rnn_course.gru_forward\n\n"
+        ".. automodule:: rnn_course.layers.gru\n\n"
+        ".. autofunction:: rnn_course.layers.gru.param_shapes\n", encoding="utf-8")
+    out = tmp_path / "html"
+    app = Sphinx(str(src), str(src), str(out), str(tmp_path / "doctrees"), "html",
+                 status=None, warning=None, freshenv=True)
+    app.build()
+    count, broken = broken_backlinks(out)
+    listing = (out / "_modules" / "rnn_course" / "layers" / "gru.html").read_text(encoding="utf-8")
+    assert count == 2 and not broken, broken
+    assert "index.html#rnn_course.gru_forward" in listing
+    assert "index.html#rnn_course.layers.gru.param_shapes" in listing
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+def test_every_source_listing_links_back_to_its_api_entry(built_html):
+    count, broken = broken_backlinks(built_html)
+    assert count > 200, f"only {count} [docs] links in the source listings"
+    assert not broken, "[docs] links to a missing page or anchor:\n" + "\n".join(broken)

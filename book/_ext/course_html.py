@@ -26,15 +26,27 @@
 - **Bibliography roles.** docutils marks each entry of the bibliography with
   ``role="doc-biblioentry"``, a deprecated ARIA role, inside ``role="list"``, which then
   has no list items; :func:`list_items_in_bibliography` makes them ``role="listitem"``.
+- **Source listings link back to their entry.** sphinx.ext.viewcode (7.4) keeps one module
+  name per source module, the first one documented from it, and builds every ``[docs]``
+  link of that module's listing as that name + ``.`` + the object's name; an object
+  documented under another name (``rnn_course.gru_forward``, defined in
+  ``rnn_course.layers.gru``) gets a link to an anchor that does not exist.
+  :func:`record_api_anchors` records, for each object the API page documents, the anchor
+  it really has; :func:`fix_source_backlinks` rewrites the links of every listing on disk
+  when the build finishes.
 - **Narrow screens, captions.** ``course.css`` lets wide equations scroll, stacks the
   maths-next-to-code tables below 720 px (``course.js`` labels each stacked cell with its
-  column), and darkens figure captions. Tables whose body cells hold code get the class
-  ``course-stack`` here (:func:`mark_code_tables`).
+  column), scrolls code listings inside their box, breaks long names, and darkens figure
+  captions. Tables whose body cells hold code get the class ``course-stack`` here
+  (:func:`mark_code_tables`); a source listing's heading may break after each dot of its
+  module's name (:func:`break_module_names`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 from docutils import nodes
 
@@ -71,7 +83,7 @@ def widgets_only_where_drawn(app, pagename, templatename, context, doctree) -> N
     scripts = context.get("script_files")
     if not scripts or WIDGET_VIEW in context.get("body", ""):
         return
-    widget_js = tuple(app.config.nb_ipywidgets_js or {})
+    widget_js = tuple(getattr(app.config, "nb_ipywidgets_js", None) or {})
 
     def is_widget_script(script) -> bool:
         attributes = getattr(script, "attributes", {}) or {}
@@ -149,15 +161,96 @@ def alt_from_output_metadata() -> None:
     NbElementRenderer.render_image = render_image_with_alt
 
 
+def record_api_anchors(app, doctree) -> None:
+    """For each Python object documented on the page being read: where viewcode finds its
+    source (the module that defines it, its name there) -> (page, the anchor it has)."""
+    from sphinx import addnodes
+    from sphinx.ext.viewcode import _get_full_modname
+
+    if "sphinx.ext.viewcode" not in app.extensions:
+        return
+    env = app.env
+    anchors = env.__dict__.setdefault("course_api_anchors", {})
+    for desc in doctree.findall(addnodes.desc):
+        if desc.get("domain") != "py":
+            continue
+        for signature in desc.findall(addnodes.desc_signature):
+            module, fullname = signature.get("module"), signature.get("fullname")
+            if not module or not fullname or not signature["ids"]:
+                continue
+            source = module
+            if app.config.viewcode_follow_imported_members:
+                source = (app.emit_firstresult("viewcode-follow-imported", module, fullname)
+                          or _get_full_modname(module, fullname))
+            if source:
+                anchors.setdefault((source, fullname, env.docname), signature["ids"][0])
+
+
+def purge_api_anchors(app, env, docname) -> None:
+    anchors = env.__dict__.get("course_api_anchors", {})
+    for key in [key for key in anchors if key[2] == docname]:
+        del anchors[key]
+
+
+def merge_api_anchors(app, env, docnames, other) -> None:
+    mine = env.__dict__.setdefault("course_api_anchors", {})
+    for key, anchor in other.__dict__.get("course_api_anchors", {}).items():
+        mine.setdefault(key, anchor)
+
+
+def break_module_names(app, pagename, templatename, context, doctree) -> None:
+    """A source listing's heading ("Source code for rnn_course.checks.language.classifier")
+    may break after each dot of the module's name on a narrow screen, not inside a word."""
+    body = context.get("body")
+    if pagename.startswith("_modules/") and body:
+        context["body"] = re.sub(r"<h1>Source code for ([\w.]+)</h1>",
+                                 lambda m: "<h1>Source code for "
+                                 + m.group(1).replace(".", ".<wbr>") + "</h1>", body, count=1)
+
+
+#: A definition's block in a viewcode listing, with its "[docs]" link.
+BACKLINK = re.compile(r'(<div class="viewcode-block" id="([^"]+)">\s*'
+                      r'<a class="viewcode-back" href="[^"#]*#)([^"]*)(")')
+
+
+def fix_source_backlinks(app, exception) -> None:
+    """Point every "[docs]" link of the source listings (``_modules/``) at the anchor its
+    object really has on the page it links to (see the module docstring)."""
+    modules = getattr(app.env, "_viewcode_modules", None)
+    if exception is not None or not modules or app.builder.format != "html":
+        return
+    anchors = app.env.__dict__.get("course_api_anchors", {})
+    for module, entry in modules.items():
+        page = Path(app.outdir, "_modules", *module.split(".")).with_suffix(".html")
+        if not entry or not page.is_file():
+            continue
+        used = entry[2]  # name in the module -> the page that documents it
+
+        def anchor(match, module=module, used=used):
+            name = match.group(2)
+            real = anchors.get((module, name, used.get(name)))
+            return match.group(1) + (real or match.group(3)) + match.group(4)
+
+        html = page.read_text(encoding="utf-8")
+        fixed = BACKLINK.sub(anchor, html)
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
     alt_from_output_metadata()
     app.add_css_file("course.css")
     app.add_js_file("course.js", defer="defer")
     app.connect("doctree-resolved", mark_code_tables)
+    app.connect("doctree-read", record_api_anchors)
+    app.connect("env-purge-doc", purge_api_anchors)
+    app.connect("env-merge-info", merge_api_anchors)
+    app.connect("build-finished", fix_source_backlinks)
     app.connect("html-page-context", search_page_script)
     # after the theme has put its generate_toctree_html into the page's context
     app.connect("html-page-context", name_sidebar_toggles, priority=900)
     app.connect("html-page-context", list_items_in_bibliography)
+    app.connect("html-page-context", break_module_names)
     # after every extension has added its scripts to the page
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", widgets_only_where_drawn, priority=900)
