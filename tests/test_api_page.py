@@ -160,6 +160,8 @@ def test_source_listings_link_back_to_the_entries_under_their_api_names(tmp_path
     assert count == 2 and not broken, broken
     assert "index.html#rnn_course.gru_forward" in listing
     assert "index.html#rnn_course.layers.gru.param_shapes" in listing
+    # a narrow screen breaks the heading after a dot, not inside a word
+    assert "<h1>Source code for rnn_course.<wbr>layers.<wbr>gru</h1>" in listing
 
 
 @pytest.mark.slow

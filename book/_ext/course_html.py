@@ -32,14 +32,14 @@
   documented under another name (``rnn_course.gru_forward``, defined in
   ``rnn_course.layers.gru``) gets a link to an anchor that does not exist.
   :func:`record_api_anchors` records, for each object the API page documents, the anchor
-  it really has; :func:`fix_source_backlinks` rewrites the links of every listing on disk
+  it really has; :func:`fix_source_listings` rewrites the links of every listing on disk
   when the build finishes.
 - **Narrow screens, captions.** ``course.css`` lets wide equations scroll, stacks the
   maths-next-to-code tables below 720 px (``course.js`` labels each stacked cell with its
   column), scrolls code listings inside their box, breaks long names, and darkens figure
   captions. Tables whose body cells hold code get the class ``course-stack`` here
   (:func:`mark_code_tables`); a source listing's heading may break after each dot of its
-  module's name (:func:`break_module_names`).
+  module's name (:func:`fix_source_listings`).
 """
 
 from __future__ import annotations
@@ -198,24 +198,21 @@ def merge_api_anchors(app, env, docnames, other) -> None:
         mine.setdefault(key, anchor)
 
 
-def break_module_names(app, pagename, templatename, context, doctree) -> None:
-    """A source listing's heading ("Source code for rnn_course.checks.language.classifier")
-    may break after each dot of the module's name on a narrow screen, not inside a word."""
-    body = context.get("body")
-    if pagename.startswith("_modules/") and body:
-        context["body"] = re.sub(r"<h1>Source code for ([\w.]+)</h1>",
-                                 lambda m: "<h1>Source code for "
-                                 + m.group(1).replace(".", ".<wbr>") + "</h1>", body, count=1)
-
-
+#: A listing's heading: "Source code for" and the module's dotted name.
+HEADING = re.compile(r"<h1>Source code for ([\w.]+)</h1>")
 #: A definition's block in a viewcode listing, with its "[docs]" link.
 BACKLINK = re.compile(r'(<div class="viewcode-block" id="([^"]+)">\s*'
                       r'<a class="viewcode-back" href="[^"#]*#)([^"]*)(")')
 
 
-def fix_source_backlinks(app, exception) -> None:
+def fix_source_listings(app, exception) -> None:
     """Point every "[docs]" link of the source listings (``_modules/``) at the anchor its
-    object really has on the page it links to (see the module docstring)."""
+    object really has on the page it links to (see the module docstring), and let each
+    listing's heading break after the dots of the module's name on a narrow screen.
+
+    The listings are rewritten on disk, when the build finishes: viewcode writes a listing
+    again only when its module changed, and a listing kept from an earlier build is fixed
+    too (each rewrite leaves a fixed listing as it is)."""
     modules = getattr(app.env, "_viewcode_modules", None)
     if exception is not None or not modules or app.builder.format != "html":
         return
@@ -232,7 +229,9 @@ def fix_source_backlinks(app, exception) -> None:
             return match.group(1) + (real or match.group(3)) + match.group(4)
 
         html = page.read_text(encoding="utf-8")
-        fixed = BACKLINK.sub(anchor, html)
+        fixed = HEADING.sub(lambda m: "<h1>Source code for "
+                            + m.group(1).replace(".", ".<wbr>") + "</h1>", html, count=1)
+        fixed = BACKLINK.sub(anchor, fixed)
         if fixed != html:
             page.write_text(fixed, encoding="utf-8")
 
@@ -245,12 +244,11 @@ def setup(app):
     app.connect("doctree-read", record_api_anchors)
     app.connect("env-purge-doc", purge_api_anchors)
     app.connect("env-merge-info", merge_api_anchors)
-    app.connect("build-finished", fix_source_backlinks)
+    app.connect("build-finished", fix_source_listings)
     app.connect("html-page-context", search_page_script)
     # after the theme has put its generate_toctree_html into the page's context
     app.connect("html-page-context", name_sidebar_toggles, priority=900)
     app.connect("html-page-context", list_items_in_bibliography)
-    app.connect("html-page-context", break_module_names)
     # after every extension has added its scripts to the page
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("html-page-context", widgets_only_where_drawn, priority=900)
