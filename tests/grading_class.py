@@ -31,6 +31,9 @@ SOLUTION = re.compile(r"[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n")
 DEF = re.compile(r"^def (?P<name>\w+)\((?P<args>[^)]*)\):", re.MULTILINE)
 # A file the fake "locked" cell would create if the grader ever ran it.
 MARKER = "/tmp/rnn-course-grading-pwned"
+#: Nesting deeper than Python's parsers go: JSON (RecursionError), an expression (ast.parse
+#: and compile raise MemoryError from 7,000 unary minus signs on).
+DEEP, DEEP_EXPRESSION = 100_000, 10_000
 
 ZEROS = {
     "rnn_cell_forward": "def rnn_cell_forward(x_t, h_prev, params):\n    return np.zeros(np.shape(h_prev)), {}\n",
@@ -224,6 +227,28 @@ def build(course) -> dict:
     test.source = "pass\n"
     add("test_cell_made_answer", as_answer, 8, {"repaired"})
     add("not_a_notebook", None, 0, {"repaired"}, raw="my homework is in the attached PDF\n")
+    # Submissions that used to stop the whole run, or end as "not graded" (issue 21).
+    ungraded = copy.deepcopy(correct)
+    cell_of(ungraded, "test_rnn_output").metadata["nbgrader"]["grade"] = False
+    add("edited_flag_test_ungraded", ungraded, 10, {"repaired"})
+    graded_answer = copy.deepcopy(correct)
+    cell_of(graded_answer, "rnn_output").metadata["nbgrader"].update(grade=True, points=3)
+    add("edited_flag_answer_graded", graded_answer, 10, {"repaired"})
+    old_schema = copy.deepcopy(correct)
+    cell_of(old_schema, "rnn_forward").metadata["nbgrader"]["schema_version"] = 2
+    add("old_schema_version", old_schema, 10, {"repaired"})
+    add("deep_json", None, 10, {"repaired"},
+        raw=good.replace('"metadata": {', '"metadata": {"deep": ' + "[" * DEEP + "]" * DEEP + ", ", 1))
+    deep = copy.deepcopy(correct)
+    cell_of(deep, "rnn_output").source += "\nx = " + "-" * DEEP_EXPRESSION + "1\n"
+    cell_of(deep, "rnn_output").metadata["nbgrader"]["grade_id"] = "my_rnn_output"
+    add("deep_expression_renamed", deep, 8, {"repaired"})
+    twice = copy.deepcopy(correct)
+    first = copy.deepcopy(cell_of(twice, "rnn_output"))
+    first.source = ZEROS["rnn_output"]
+    twice.cells.insert(twice.cells.index(cell_of(twice, "rnn_output")), first)
+    add("answer_cell_twice", twice, 10, {"repaired"})
+    add("binary", None, 0, {"repaired"}, raw=bytes(range(256)).decode("latin-1") * 40)
     return cls
 
 
@@ -244,6 +269,7 @@ SHOW_SOLUTION_CODE = {"correct", "correct_reformatted", "bug_no_max", "bug_h0_ze
                       "rebind_checks_with_bugs", "exit_in_function", "exit_at_definition", "loop_one",
                       "huge_output", "huge_memory", "invalid_json_truncated", "invalid_json_conflict",
                       "edited_grade_id", "removed_metadata", "deleted_test_cell", "fake_locked_cell",
-                      "test_cell_made_answer"}
+                      "test_cell_made_answer", "edited_flag_test_ungraded", "edited_flag_answer_graded",
+                      "old_schema_version", "deep_json", "deep_expression_renamed", "answer_cell_twice"}
 #: A folder under submitted/ with a typo: it must be warned about and not graded.
 PHANTOM = ("correctt", "correct")

@@ -44,7 +44,7 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
     ex03 runs in a second process."""
     calls = []
 
-    def fake_process(root, runs, bar):
+    def fake_process(proc, runs, bar):
         calls.append(list(runs))
         if len(calls) == 1:
             return -9, split_log([f"{BEGIN}ex01\n", "Autograding a\n", f"{END}ex01 0\n",
@@ -54,15 +54,18 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
                              f"{END}ex03 0\n"])
 
     monkeypatch.setattr(command, "_autograde_process", fake_process)
+    monkeypatch.setattr(command, "_start_gradebook_process", lambda root: None)
     runs = {name: [name] for name in ("ex01", "ex02", "ex03")}
     results = command._autograde(tmp_path, runs, SimpleNamespace(no_progress=True), 3)
     assert calls == [["ex01", "ex02", "ex03"], ["ex03"]]
-    assert {a: r[:2] for a, r in results.items()} == {"ex01": (0, []), "ex02": (-9, []), "ex03": (0, ["bob"])}
-    assert results["ex02"][2].read_text() == "Autograding b\nKilled\n"
+    assert {a: (r.code, r.failed, r.finished) for a, r in results.items()} == {
+        "ex01": (0, [], True), "ex02": (-9, [], False), "ex03": (0, ["bob"], True)}
+    assert results["ex02"].log_path.read_text() == "Autograding b\nKilled\n"
 
 
 def test_a_process_that_dies_before_any_assignment_reports_them_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(command, "_autograde_process", lambda root, runs, bar: (1, split_log(["ImportError\n"])))
+    monkeypatch.setattr(command, "_autograde_process", lambda proc, runs, bar: (1, split_log(["ImportError\n"])))
+    monkeypatch.setattr(command, "_start_gradebook_process", lambda root: None)
     results = command._autograde(tmp_path, {"ex01": [], "ex02": []}, SimpleNamespace(no_progress=True), 0)
-    assert {a: r[0] for a, r in results.items()} == {"ex01": 1, "ex02": 1}
-    assert results["ex01"][2].read_text() == "ImportError\n"
+    assert {a: r.code for a, r in results.items()} == {"ex01": 1, "ex02": 1}
+    assert results["ex01"].log_path.read_text() == "ImportError\n"

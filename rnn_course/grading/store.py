@@ -7,6 +7,10 @@ cells, the locked cells that test them (hidden tests included), the allow-list, 
 and the grader's own code. So grading again, or the serial ``nbgrader autograde`` run that
 follows a parallel one, reuses it, and any change to what a verdict depends on regrades.
 
+While ``rnn-course-grade`` computes a verdict, a marker says so (``pending/<key>``), so that
+nbgrader's gradebook step, running at the same time, waits for it instead of computing it
+again; a verdict that could not be computed leaves its cause in the marker.
+
 The report lists, per student and notebook, what went wrong while grading (a repair, a
 time limit, a crash, output cut short), in ``grading-report/<assignment>.json`` and, for
 reading and spreadsheets, ``grading-report/<assignment>.csv``.
@@ -68,6 +72,38 @@ def save_verdict(root, assignment: str, key: str, verdict: dict) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(verdict), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def pending_path(root, assignment: str, key: str) -> Path:
+    return Path(root) / CACHE_DIR / assignment / "pending" / key
+
+
+def mark_pending(root, assignment: str, key: str) -> None:
+    """Say that the verdict ``key`` is being computed (see :func:`pending`)."""
+    path = pending_path(root, assignment, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+
+
+def mark_failed(root, assignment: str, key: str, cause: str) -> None:
+    """Say that the verdict ``key`` could not be computed, and why."""
+    path = pending_path(root, assignment, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(cause or "the grader failed", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def clear_pending(root, assignment: str, key: str) -> None:
+    pending_path(root, assignment, key).unlink(missing_ok=True)
+
+
+def pending(root, assignment: str, key: str) -> str | None:
+    """None if the verdict ``key`` is not being computed; "" while it is; the cause if it failed."""
+    try:
+        return pending_path(root, assignment, key).read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 @contextmanager

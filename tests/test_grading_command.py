@@ -1,0 +1,172 @@
+"""The grading command's bookkeeping, without grading anything (seconds).
+
+What the gradebook last received, which submissions changed, which ones nbgrader failed
+on and why, the order and the sharing of jobs, the gradebook step waiting for a verdict
+being computed, a manual score kept over a changed automatic one, and the one database
+engine of the gradebook process. ``test_grading.py`` grades whole classes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rnn_course.grading import command, store
+from rnn_course.grading.command import Autograded, Plan
+from rnn_course.grading.nbgrader_plugins import SandboxedExecute, kept_manual_scores
+
+A = "ex01"
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course folder with nbgrader's layout and three submissions (a, b, c) of one notebook."""
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "x"\n')
+    coursedir = command._coursedir(command._course_config(tmp_path), tmp_path)
+    for student in "abc":
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, student, A))
+        folder.mkdir(parents=True)
+        (folder / f"{A}.ipynb").write_text("{}")
+    return coursedir
+
+
+def autograde(coursedir, students):
+    """What nbgrader leaves after grading ``students``: their autograded notebooks."""
+    for student in students:
+        folder = Path(coursedir.format_path(coursedir.autograded_directory, student, A))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{A}.ipynb").write_text("{}")
+
+
+def plan(keys: dict) -> Plan:
+    return Plan({A: None}, sorted({k.split("/")[0] for k in keys}), {}, keys={f"{s}/{A}": k for s, k in keys.items()})
+
+
+def test_one_student_nbgrader_failed_on_does_not_make_the_next_run_regrade_everyone(course):
+    keys = {"a": "ka", "b": "kb", "c": "kc"}
+    autograde(course, ["a", "c"])  # nbgrader failed on b: no autograded folder
+    result = Autograded(1, ["b"], Path("log"))
+    command._record(Path(course.root), course, A, plan(keys), result)
+    assert store.load_graded(course.root, A) == {f"a/{A}": "ka", f"c/{A}": "kc"}
+    assert command._stale(course, A, plan(keys).keys) == ([], [])
+    # Next, c resubmits: only c is graded again (its autograded folder goes).
+    changed = plan({**keys, "c": "kc2"})
+    assert command._stale(course, A, changed.keys) == (["c"], [])
+    assert not Path(course.format_path(course.autograded_directory, "c", A)).exists()
+    assert Path(course.format_path(course.autograded_directory, "a", A)).exists()
+
+
+def test_nothing_is_recorded_of_an_assignment_the_process_died_in(course):
+    autograde(course, ["a"])
+    command._record(Path(course.root), course, A, plan({"a": "ka"}), Autograded(-9, [], Path("log"), finished=False))
+    assert store.load_graded(course.root, A) == {}
+
+
+def test_a_submission_graded_without_a_record_is_graded_again_but_not_called_changed(course):
+    autograde(course, ["a", "b"])
+    store.save_graded(course.root, A, {f"a/{A}": "ka"})
+    assert command._stale(course, A, plan({"a": "ka", "b": "kb"}).keys) == ([], ["b"])
+
+
+def test_each_submission_that_could_not_be_graded_is_reported_with_its_cause(course):
+    folder = course.format_path(course.submitted_directory, "b", A)
+    log = [f"[AutogradeApp | ERROR] There was an error processing assignment: {folder}\n",
+           "[AutogradeApp | ERROR] Traceback (most recent call last):\n",
+           '  File "x.py", line 1, in f\n',
+           "    raise RuntimeError('x')\n",
+           "RuntimeError: the verdict of this notebook could not be computed: the grader failed\n",
+           "[AutogradeApp | INFO] Autograding next\n",
+           f"[AutogradeApp | ERROR] There was an error processing assignment '{A}' for student 'b'\n"]
+    causes = command.failure_causes(log)
+    assert causes == {os.path.normpath(folder): log[4].strip()}
+    p = plan({"a": "ka", "b": "kb"})
+    p.unreadable[f"c/{A}"] = "OSError: permission denied"
+    command._record(Path(course.root), course, A, p, Autograded(1, ["b"], Path("the.log"), causes=causes))
+    report = store.read_report(course.root, A)
+    assert [x["kind"] for x in report["b"][A]["problems"]] == ["not graded"]
+    assert "the grader failed" in report["b"][A]["problems"][0]["cause"]
+    assert "permission denied" in report["c"][A]["problems"][0]["cause"]
+    assert "a" not in report
+
+
+def test_students_come_in_the_order_nbgrader_grades_them(course):
+    for student in ("a-b", "B", "a_b"):
+        Path(course.format_path(course.submitted_directory, student, A)).mkdir(parents=True)
+    paths = sorted(course.format_path(course.submitted_directory, s, A) for s in ("a", "b", "c", "a-b", "B", "a_b"))
+    assert command.submitted_students(course, A) == [Path(p).parent.name for p in paths]
+
+
+def test_identical_submissions_are_one_job_and_cached_ones_none(course):
+    root = Path(course.root)
+    p = plan({"a": "k1", "b": "k2", "c": "k1"})
+    store.save_verdict(root, A, "k2", {"format": store.FORMAT, "cells": {}, "problems": []})
+    jobs = command._jobs(root, A, p, {"k1": [{"cell": 1}], "k2": [{"cell": 2}]}, recompute=False)
+    assert [(job[1], job[3]) for job in jobs] == [("k1", ["a", "c"])]
+    assert p.cached == 1
+    assert store.pending(root, A, "k1") == ""
+
+
+def test_the_gradebook_step_waits_for_a_verdict_being_computed(tmp_path):
+    pp = SandboxedExecute(wait_for_pid=os.getpid())
+    store.mark_pending(tmp_path, A, "k")
+    verdict = {"format": store.FORMAT, "cells": {}, "problems": []}
+
+    def finish():
+        time.sleep(0.3)
+        store.save_verdict(tmp_path, A, "k", verdict)
+        store.clear_pending(tmp_path, A, "k")
+
+    threading.Thread(target=finish).start()
+    assert pp._waited_verdict(tmp_path, A, "k") == verdict
+    store.mark_failed(tmp_path, A, "k2", "the grader failed: boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        pp._waited_verdict(tmp_path, A, "k2")
+    # Nobody computing it (no marker, or the command is gone): no wait, computed by the caller.
+    assert pp._waited_verdict(tmp_path, A, "k3") is None
+    store.mark_pending(tmp_path, A, "k4")
+    assert SandboxedExecute(wait_for_pid=2**22 + 7)._waited_verdict(tmp_path, A, "k4") is None
+    assert SandboxedExecute()._waited_verdict(tmp_path, A, "k4") is None
+
+
+def test_a_manual_score_kept_while_the_automatic_score_changed_is_reported():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("check()", metadata={"nbgrader": {
+            "grade": True, "grade_id": g, "locked": True, "points": 2, "solution": False, "schema_version": 3}})
+        for g in ("t1", "t2", "t3")])
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="FeedbackError", evalue="wrong", traceback=[])]
+    before = {"t1": (0.0, 1.5), "t2": (0.0, 1.0), "t3": (2.0, None)}  # t1 now passes, t2 still fails
+    problems = kept_manual_scores(nb, before)
+    assert [(p["cell"], p["kind"]) for p in problems] == [("t1", "manual score")]
+    assert "1.5 is kept" in problems[0]["cause"] and "from 0 to 2" in problems[0]["cause"]
+
+
+def test_the_gradebook_process_shares_one_engine_per_database(tmp_path, monkeypatch):
+    """Pins what autograde_many.share_engines relies on in nbgrader: Gradebook opens its
+    database through ``nbgrader.api.create_engine`` and disposes of it on close."""
+    import nbgrader.api
+    from nbgrader.api import Gradebook
+
+    from rnn_course.grading.autograde_many import share_engines
+
+    monkeypatch.setattr(nbgrader.api, "create_engine", nbgrader.api.create_engine)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")  # alembic
+    share_engines()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_student("alice")
+        first = gb.engine
+    with Gradebook(url) as gb:
+        assert gb.engine is first
+        assert [s.id for s in gb.students] == ["alice"]
+    assert Gradebook(f"sqlite:///{tmp_path / 'other.db'}").engine is not first
+
+
+def test_unknown_submitted_folders_are_phantoms_with_a_suggestion():
+    assert command.find_phantoms(["alice", "alcie", "zed"], ["alice", "bob"]) == {"alcie": "alice", "zed": ""}
+    assert command.find_phantoms(["x"], []) == {}
