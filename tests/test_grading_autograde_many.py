@@ -6,9 +6,8 @@
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 
-from rnn_course.grading import command
+from rnn_course.grading import autograde_many
 from rnn_course.grading.autograde_many import BEGIN, END, split_log
 
 
@@ -53,10 +52,10 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
                              "There was an error processing assignment 'x' for student 'bob'\n",
                              f"{END}ex03 0\n"])
 
-    monkeypatch.setattr(command, "_autograde_process", fake_process)
-    monkeypatch.setattr(command, "_start_gradebook_process", lambda root: None)
+    monkeypatch.setattr(autograde_many, "give_work", fake_process)
+    monkeypatch.setattr(autograde_many, "start_process", lambda root: None)
     runs = {name: [name] for name in ("ex01", "ex02", "ex03")}
-    results = command._autograde(tmp_path, runs, SimpleNamespace(no_progress=True), 3)
+    results = autograde_many.autograde(tmp_path, runs, total=3, progress=False)
     assert calls == [["ex01", "ex02", "ex03"], ["ex03"]]
     assert {a: (r.code, r.failed, r.finished) for a, r in results.items()} == {
         "ex01": (0, [], True), "ex02": (-9, [], False), "ex03": (0, ["bob"], True)}
@@ -64,8 +63,8 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
 
 
 def test_a_process_that_dies_before_any_assignment_reports_them_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(command, "_autograde_process", lambda proc, runs, bar: (1, split_log(["ImportError\n"])))
-    monkeypatch.setattr(command, "_start_gradebook_process", lambda root: None)
-    results = command._autograde(tmp_path, {"ex01": [], "ex02": []}, SimpleNamespace(no_progress=True), 0)
+    monkeypatch.setattr(autograde_many, "give_work", lambda proc, runs, bar: (1, split_log(["ImportError\n"])))
+    monkeypatch.setattr(autograde_many, "start_process", lambda root: None)
+    results = autograde_many.autograde(tmp_path, {"ex01": [], "ex02": []}, total=0, progress=False)
     assert {a: r.code for a, r in results.items()} == {"ex01": 1, "ex02": 1}
     assert results["ex01"].log_path.read_text() == "ImportError\n"

@@ -17,9 +17,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rnn_course.grading import command, store
-from rnn_course.grading.command import Autograded, Plan
+from rnn_course.grading import command, store, submissions
+from rnn_course.grading.autograde_many import Autograded, failure_causes
 from rnn_course.grading.nbgrader_plugins import SandboxedExecute, kept_manual_scores
+from rnn_course.grading.submissions import Plan
 
 A = "ex01"
 
@@ -44,34 +45,46 @@ def autograde(coursedir, students):
         (folder / f"{A}.ipynb").write_text("{}")
 
 
-def plan(keys: dict) -> Plan:
-    return Plan({A: None}, sorted({k.split("/")[0] for k in keys}), {}, keys={f"{s}/{A}": k for s, k in keys.items()})
+def plan(keys: dict, answers: dict | None = None) -> Plan:
+    """student -> verdict key (and answers digest, by default the key)."""
+    answers = answers or keys
+    return Plan({A: None}, sorted(keys), {}, keys={f"{s}/{A}": k for s, k in keys.items()},
+                answers={f"{s}/{A}": a for s, a in answers.items()})
+
+
+NOTHING = {"changed": [], "regraded": [], "unrecorded": []}
 
 
 def test_one_student_nbgrader_failed_on_does_not_make_the_next_run_regrade_everyone(course):
     keys = {"a": "ka", "b": "kb", "c": "kc"}
     autograde(course, ["a", "c"])  # nbgrader failed on b: no autograded folder
-    result = Autograded(1, ["b"], Path("log"))
-    command._record(Path(course.root), course, A, plan(keys), result)
-    assert store.load_graded(course.root, A) == {f"a/{A}": "ka", f"c/{A}": "kc"}
-    assert command._stale(course, A, plan(keys).keys) == ([], [])
+    submissions.record_graded(course, A, plan(keys), failed=["b"], finished=True)
+    assert store.load_graded(course.root, A) == {f"a/{A}": {"key": "ka", "answers": "ka"},
+                                                 f"c/{A}": {"key": "kc", "answers": "kc"}}
+    assert submissions.changed_since_graded(course, A, plan(keys)) == NOTHING
     # Next, c resubmits: only c is graded again (its autograded folder goes).
-    changed = plan({**keys, "c": "kc2"})
-    assert command._stale(course, A, changed.keys) == (["c"], [])
+    assert submissions.changed_since_graded(course, A, plan({**keys, "c": "kc2"})) == {**NOTHING, "changed": ["c"]}
     assert not Path(course.format_path(course.autograded_directory, "c", A)).exists()
     assert Path(course.format_path(course.autograded_directory, "a", A)).exists()
 
 
 def test_nothing_is_recorded_of_an_assignment_the_process_died_in(course):
     autograde(course, ["a"])
-    command._record(Path(course.root), course, A, plan({"a": "ka"}), Autograded(-9, [], Path("log"), finished=False))
+    submissions.record_graded(course, A, plan({"a": "ka"}), failed=[], finished=False)
     assert store.load_graded(course.root, A) == {}
 
 
 def test_a_submission_graded_without_a_record_is_graded_again_but_not_called_changed(course):
     autograde(course, ["a", "b"])
     store.save_graded(course.root, A, {f"a/{A}": "ka"})
-    assert command._stale(course, A, plan({"a": "ka", "b": "kb"}).keys) == ([], ["b"])
+    assert submissions.changed_since_graded(course, A, plan({"a": "ka", "b": "kb"})) == {**NOTHING, "unrecorded": ["b"]}
+
+
+def test_new_tests_or_limits_regrade_without_calling_the_submissions_changed(course):
+    autograde(course, ["a", "b"])
+    submissions.record_graded(course, A, plan({"a": "ka", "b": "kb"}, {"a": "x", "b": "y"}), failed=[], finished=True)
+    again = submissions.changed_since_graded(course, A, plan({"a": "ka2", "b": "kb2"}, {"a": "x", "b": "y2"}))
+    assert again == {**NOTHING, "changed": ["b"], "regraded": ["a"]}
 
 
 def test_each_submission_that_could_not_be_graded_is_reported_with_its_cause(course):
@@ -83,11 +96,11 @@ def test_each_submission_that_could_not_be_graded_is_reported_with_its_cause(cou
            "RuntimeError: the verdict of this notebook could not be computed: the grader failed\n",
            "[AutogradeApp | INFO] Autograding next\n",
            f"[AutogradeApp | ERROR] There was an error processing assignment '{A}' for student 'b'\n"]
-    causes = command.failure_causes(log)
+    causes = failure_causes(log)
     assert causes == {os.path.normpath(folder): log[4].strip()}
     p = plan({"a": "ka", "b": "kb"})
     p.unreadable[f"c/{A}"] = "OSError: permission denied"
-    command._record(Path(course.root), course, A, p, Autograded(1, ["b"], Path("the.log"), causes=causes))
+    command._report_not_graded(Path(course.root), course, A, p, Autograded(1, ["b"], Path("the.log"), causes=causes))
     report = store.read_report(course.root, A)
     assert [x["kind"] for x in report["b"][A]["problems"]] == ["not graded"]
     assert "the grader failed" in report["b"][A]["problems"][0]["cause"]
@@ -99,14 +112,14 @@ def test_students_come_in_the_order_nbgrader_grades_them(course):
     for student in ("a-b", "B", "a_b"):
         Path(course.format_path(course.submitted_directory, student, A)).mkdir(parents=True)
     paths = sorted(course.format_path(course.submitted_directory, s, A) for s in ("a", "b", "c", "a-b", "B", "a_b"))
-    assert command.submitted_students(course, A) == [Path(p).parent.name for p in paths]
+    assert submissions.submitted_students(course, A) == [Path(p).parent.name for p in paths]
 
 
 def test_identical_submissions_are_one_job_and_cached_ones_none(course):
     root = Path(course.root)
     p = plan({"a": "k1", "b": "k2", "c": "k1"})
     store.save_verdict(root, A, "k2", {"format": store.FORMAT, "cells": {}, "problems": []})
-    jobs = command._jobs(root, A, p, {"k1": [{"cell": 1}], "k2": [{"cell": 2}]}, recompute=False)
+    jobs = submissions.jobs(root, A, p, {"k1": [{"cell": 1}], "k2": [{"cell": 2}]}, recompute=False)
     assert [(job[1], job[3]) for job in jobs] == [("k1", ["a", "c"])]
     assert p.cached == 1
     assert store.pending(root, A, "k1") == ""
@@ -168,5 +181,5 @@ def test_the_gradebook_process_shares_one_engine_per_database(tmp_path, monkeypa
 
 
 def test_unknown_submitted_folders_are_phantoms_with_a_suggestion():
-    assert command.find_phantoms(["alice", "alcie", "zed"], ["alice", "bob"]) == {"alcie": "alice", "zed": ""}
-    assert command.find_phantoms(["x"], []) == {}
+    assert submissions.find_phantoms(["alice", "alcie", "zed"], ["alice", "bob"]) == {"alcie": "alice", "zed": ""}
+    assert submissions.find_phantoms(["x"], []) == {}

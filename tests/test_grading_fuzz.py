@@ -4,7 +4,7 @@ Each corruption (truncation, deep nesting, huge strings, binary data, metadata o
 types, duplicate and missing grade ids, huge cells, odd Unicode) goes through the layer that
 reads every submission in the grading command and in nbgrader's sanitize step
 (``repair.read_submission``, then nbgrader's ``DeduplicateIds`` and ``OverwriteCells``
-and the verdict key of ``command``). Asserted for each: nothing raises, the corruption is
+and the verdict key, as ``submissions.prepare`` does). Asserted for each: nothing raises, the corruption is
 reported (a repair the report and the gradebook flag show), and what is graded passes
 nbgrader's own checks (``CheckCellMetadata``, the notebook format, writing it back), so
 nbgrader cannot fail on it either. A handful of the worst go through the whole command
@@ -25,7 +25,7 @@ from nbgrader.utils import compute_checksum
 
 import grading_class as gc
 from rnn_course.grading import store
-from rnn_course.grading.command import GradebookCells, prepare_cells
+from rnn_course.grading.submissions import GradebookCells, prepare_cells
 from rnn_course.grading.repair import MAX_PARSED_CHARS, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]

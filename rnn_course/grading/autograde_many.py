@@ -1,10 +1,12 @@
-"""``nbgrader autograde`` of several assignments in one process: nbgrader starts once.
+"""The gradebook step: ``nbgrader autograde`` of several assignments in one process.
 
 ``rnn-course-grade`` writes the gradebook by running nbgrader's own autograder, which takes
-every verdict from the cache. Started once per assignment, nbgrader spends about two
-seconds importing and configuring itself each time; here it starts once for all of them.
+every verdict from the cache, waiting for each one the command is still computing. Started
+once per assignment, nbgrader spends about two seconds importing and configuring itself
+each time; here it starts once for all of them, while the command prepares the work, and
+grades alongside the workers computing the verdicts (:func:`autograde`).
 
-Reads, from standard input, a JSON list of ``{"assignment": ..., "argv": [...]}`` (``argv``
+The process reads, from standard input, a JSON list of ``{"assignment": ..., "argv": [...]}`` (``argv``
 as for ``nbgrader autograde``), runs them in turn from the current folder (the course's),
 and frames each one's log between two lines::
 
@@ -17,7 +19,9 @@ Every ``Gradebook`` nbgrader opens in this process shares one database engine pe
 time means a new connection (to PostgreSQL, over the network) and every query compiled
 anew. What is written is the same.
 
-Run as ``python -m rnn_course.grading.autograde_many`` (``command.py`` does).
+Run as ``python -m rnn_course.grading.autograde_many`` (:func:`start_process` does).
+The command's side, :func:`autograde`, reads what it did: each assignment's log, the
+submissions nbgrader failed on and why, the verdicts it had to compute itself.
 
 Book: the instructor guide (grading in parallel).
 """
@@ -25,12 +29,22 @@ Book: the instructor guide (grading in parallel).
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
+import threading
 import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
 
 BEGIN, END = "rnn-course-grade: begin ", "rnn-course-grade: end "
 _END = re.compile(r"^rnn-course-grade: end (\S+) (-?\d+)$")
+_GRADING = re.compile(r"Autograding (.*)")
+_FAILED = re.compile(r"There was an error processing assignment '([^']*)' for student '([^']*)'")
+_FAILED_AT = re.compile(r"There was an error processing assignment: (.*)$")
+#: What ``SandboxedExecute`` logs when a verdict was not in the cache (counted here).
+COMPUTED_HERE = "verdict not in the cache: computed here"
 
 
 def share_engines() -> None:
@@ -119,3 +133,124 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the command's side -----------------------------------------------------------------------
+
+def autograde_argv(assignment: str, limits, *, db: str | None = None, force: bool = False,
+                   exclude=()) -> list[str]:
+    """The arguments of ``nbgrader autograde`` for one assignment: the sandbox's ``limits``,
+    verdicts waited for while this process computes them, ``exclude``d folders left out."""
+    argv = [assignment,
+            f"--SandboxedExecute.part_seconds={limits.part_seconds}",
+            f"--SandboxedExecute.notebook_seconds={limits.notebook_seconds}",
+            f"--SandboxedExecute.memory_mb={limits.memory_bytes // 2**20}",
+            f"--SandboxedExecute.sandbox={limits.sandbox}",
+            f"--SandboxedExecute.wait_for_pid={os.getpid()}"]
+    if db:
+        argv.append(f"--db={db}")
+    if force:
+        argv.append("--force")
+    if exclude:
+        argv.append(f"--CourseDirectory.student_id_exclude={','.join(exclude)}")
+    return argv
+
+
+def failure_causes(lines: list[str]) -> dict[str, str]:
+    """``{submission folder: the exception's line}`` of each submission nbgrader failed on,
+    from its log (the last line of the traceback it logs after saying so)."""
+    causes, current = {}, None
+    for line in lines:
+        match = _FAILED_AT.search(line)
+        if match:
+            current = os.path.normpath(match.group(1).strip())
+            continue
+        if current is None:
+            continue
+        if line.startswith("[") and "Traceback" not in line:
+            current = None
+            continue
+        text = line.rstrip("\n")
+        if text and not text[0].isspace() and not text.startswith(("Traceback", "[")):
+            causes[current] = text[:300]
+    return causes
+
+
+@dataclass
+class Autograded:
+    """What nbgrader's autograde of one assignment did."""
+
+    code: int
+    failed: list[str]  # students nbgrader failed on
+    log_path: Path
+    finished: bool = True  # False: the process died during it
+    computed_here: int = 0  # verdicts that were not in the cache
+    causes: dict[str, str] = field(default_factory=dict)  # submission folder -> exception line
+
+
+def start_process(root: Path) -> subprocess.Popen:
+    """This module's process, in the course folder (it imports nbgrader while it waits for work)."""
+    return subprocess.Popen([sys.executable, "-m", __name__], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def autograde(root: Path, runs: dict[str, list[str]], *, total: int, progress: bool = True, proc=None,
+              stop: threading.Event | None = None) -> dict[str, Autograded]:
+    """Run ``nbgrader autograde`` of every assignment of ``runs`` (assignment -> argv) in turn,
+    in one process (``proc`` if already started), with a progress bar of ``total`` notebooks.
+
+    Each assignment's log goes to ``grading-report/<assignment>.log``. Should the process die,
+    the assignment it was on gets a non-zero code (and everything the process said last), and
+    the assignments after it run in a new process (unless ``stop`` is set): one cannot take
+    the others down.
+    """
+    from tqdm.auto import tqdm
+
+    from . import store
+
+    bar = tqdm(total=total, desc="gradebook", unit="notebook", disable=not progress, position=1)
+    results, pending = {}, list(runs)
+
+    def record(assignment, code, lines, finished):
+        log_path = Path(root) / store.REPORT_DIR / f"{assignment}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("".join(lines))
+        results[assignment] = Autograded(
+            code, [m.group(2) for m in map(_FAILED.search, lines) if m], log_path, finished,
+            sum(COMPUTED_HERE in line for line in lines), failure_causes(lines))
+
+    while pending:
+        code, logs = give_work(proc or start_process(root), {a: runs[a] for a in pending}, bar)
+        proc = None
+        started = [a for a in pending if a in logs]
+        if not started:  # it died before its first assignment began: report them all, stop
+            for assignment in pending:
+                record(assignment, code or 1, logs[None][1], False)
+            break
+        for assignment in started:
+            own_code, own_lines = logs[assignment]
+            finished = own_code is not None
+            if not finished:  # it died during this one: keep everything it said
+                own_code, own_lines = code or 1, own_lines + logs[None][1]
+            record(assignment, own_code, own_lines, finished)
+        pending = [a for a in pending if a not in logs]
+        if stop is not None and stop.is_set():
+            break
+    bar.close()
+    return results
+
+
+def give_work(proc, runs: dict[str, list[str]], bar):
+    """Give ``runs`` to one process of this module: its exit code and its log, split per
+    assignment (see :func:`split_log`); ``bar`` counts the notebooks graded."""
+    try:
+        proc.stdin.write(json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()]))
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if _GRADING.search(line):
+            bar.update(1)
+    return proc.wait(), split_log(lines)

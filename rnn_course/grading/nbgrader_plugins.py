@@ -34,13 +34,12 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from . import store
 from .allowlist import allowed_sources
+from .autograde_many import COMPUTED_HERE
 from .repair import METADATA_KEY, read_submission_file
 from .sandbox import Limits
 from .verdicts import grade_cells
 
 RESOURCES_KEY = "rnn_course_grading"
-#: What :class:`SandboxedExecute` logs when a verdict was not in the cache (the command counts these).
-COMPUTED_HERE = "verdict not in the cache: computed here"
 
 
 def _course_root(configurable) -> str:

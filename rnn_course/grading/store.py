@@ -47,11 +47,19 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def _answers(cells) -> list:
+    return [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_answer(c)]
+
+
 def verdict_key(cells, allowed: dict, limits: dict) -> str:
-    answers = [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_answer(c)]
     trusted = [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_trusted(c)]
-    blob = json.dumps([FORMAT, code_version(), answers, trusted, allowed, limits], sort_keys=True)
+    blob = json.dumps([FORMAT, code_version(), _answers(cells), trusted, allowed, limits], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def answers_digest(cells) -> str:
+    """A hash of the learner's answer cells alone (what a resubmission changes)."""
+    return hashlib.sha256(json.dumps(_answers(cells)).encode()).hexdigest()
 
 
 def cache_path(root, assignment: str, key: str) -> Path:
@@ -122,16 +130,20 @@ def graded_path(root, assignment: str) -> Path:
     return Path(root) / CACHE_DIR / assignment / "graded.json"
 
 
-def load_graded(root, assignment: str) -> dict[str, str]:
-    """``{"student/notebook": verdict key}`` of what the gradebook last received."""
+def load_graded(root, assignment: str) -> dict[str, dict]:
+    """``{"student/notebook": {"key": verdict key, "answers": answers digest}}`` of what the
+    gradebook last received (see :func:`verdict_key`, :func:`answers_digest`)."""
     try:
-        return json.loads(graded_path(root, assignment).read_text(encoding="utf-8"))
+        graded = json.loads(graded_path(root, assignment).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(graded, dict):
+        return {}
+    return {k: v if isinstance(v, dict) else {"key": v, "answers": None} for k, v in graded.items()}
 
 
-def save_graded(root, assignment: str, graded: dict[str, str]) -> None:
-    """Record ``{"student/notebook": verdict key}`` after a successful autograde."""
+def save_graded(root, assignment: str, graded: dict[str, dict]) -> None:
+    """Record what the gradebook received (as :func:`load_graded` reads it)."""
     path = graded_path(root, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(graded, sort_keys=True, indent=1), encoding="utf-8")
