@@ -168,7 +168,7 @@ def main() -> None:
         shutil.copytree(same, Path(tmp) / "same-plain")
         wall_plain, _, _ = run([sys.executable, "-m", "nbgrader", "autograde", gc.A], Path(tmp) / "same-plain", env)
         wall_ours, _, out = run([*grade[:3], gc.A, *grade[3 + len(ASSIGNMENTS):]], same, env)
-        todo = number(r"(\d+) notebooks to grade", out)
+        todo = number(r"(\d+) to grade", out)
         print(f"identical submissions: {args.students} students, {todo:g} verdict computed "
               f"(target 1); plain nbgrader {wall_plain:.1f} s, rnn-course-grade {wall_ours:.1f} s")
 

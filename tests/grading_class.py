@@ -245,7 +245,7 @@ def build(course) -> dict:
     add("deep_expression_renamed", deep, 8, {"repaired"})
     twice = copy.deepcopy(correct)
     first = copy.deepcopy(cell_of(twice, "rnn_output"))
-    first.source = ZEROS["rnn_output"]
+    first.source, first.id = ZEROS["rnn_output"], "copied-cell"
     twice.cells.insert(twice.cells.index(cell_of(twice, "rnn_output")), first)
     add("answer_cell_twice", twice, 10, {"repaired"})
     add("binary", None, 0, {"repaired"}, raw=bytes(range(256)).decode("latin-1") * 40)

@@ -35,6 +35,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 import grading_class as gc
+from rnn_course.grading import store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +71,12 @@ class _Text(HTMLParser):
     def handle_data(self, data):
         if not self.skipping:
             self.parts.append(data)
+
+
+def failure_table_kinds() -> set[str]:
+    """The kinds of problem the instructor guide's failure table explains."""
+    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([^`]+)` \|", text, re.MULTILINE))
 
 
 def page_text(path: Path) -> str:
@@ -168,6 +175,8 @@ def graded(course):
     print(proc.stdout[-3000:])
     print(f"rnn-course-grade of {len(cls)} + {3 * len(OTHERS)} submissions on 2 workers: {seconds:.1f} s")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # The gradebook step took every verdict from the cache (none computed twice).
+    assert "every verdict came from the cache" in proc.stdout, proc.stdout
     start = time.perf_counter()
     feedback = run([sys.executable, "-m", "nbgrader", "generate_feedback", "*"], course, env)
     print(f"nbgrader generate_feedback: {time.perf_counter() - start:.1f} s")
@@ -204,6 +213,8 @@ def test_every_score_and_problem(graded, exported):
     assert (gc.A, gc.PHANTOM[0]) not in rows
     # The grader never ran the fake "locked" cell the submission added.
     assert not os.path.exists(gc.MARKER)
+    # Every kind of problem the class gave is explained in the instructor guide's table.
+    assert {k for kinds in report.values() for k in kinds} <= failure_table_kinds()
 
 
 @pytest.mark.slow
@@ -274,7 +285,9 @@ def test_resume_and_manual_grades_kept(graded):
         gb.db.commit()
     proc = grade(course, [gc.A], env, "--force")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"{len(cls)} submissions: 0 notebooks to grade, {len(cls)} already graded" in proc.stdout, proc.stdout
+    assert re.search(rf"{len(cls)} submissions, \d+ distinct notebooks: 0 to grade, \d+ already graded \(cached\)",
+                     proc.stdout), proc.stdout
+    assert "every verdict came from the cache" in proc.stdout, proc.stdout
     rows = export(course, env)
     assert float(rows[(gc.A, "bug_no_max")]["score"]) == 8 + 1.5
 
@@ -305,15 +318,23 @@ def test_every_assignment(graded, exported, assignment):
 @pytest.mark.slow
 def test_a_submission_replaced_by_hand_is_graded_again(graded, exported):
     """Copying a new notebook over an old one (no nbgrader timestamp) regrades that student
-    only, without --force: the gradebook never keeps a grade of a notebook that is gone."""
+    only, without --force: the gradebook never keeps a grade of a notebook that is gone. A
+    manual score set on the old one is kept (nbgrader keeps it), and the report says so."""
     course, env, cls, _ = graded
     assert float(exported[(gc.A, "untouched")]["score"]) == 0
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.find_grade("test_rnn_output", gc.A, gc.A, "untouched").manual_score = 1.5
+        gb.db.commit()
     (course / "submitted" / "untouched" / gc.A / f"{gc.A}.ipynb").write_text(cls["correct"][0])
     proc = grade(course, [gc.A], env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "untouched's submission changed since it was graded" in proc.stdout, proc.stdout
-    assert "correct's submission changed" not in proc.stdout, proc.stdout
-    assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 10
+    assert re.findall(r"(\w+)'s submission changed since it was graded", proc.stdout) == ["untouched"], proc.stdout
+    assert "grading them again" not in proc.stdout, proc.stdout
+    assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 8 + 1.5
+    report = store.read_report(course, gc.A)["untouched"][gc.A]["problems"]
+    assert [(p["cell"], p["kind"]) for p in report] == [("test_rnn_output", "manual score")], report
+    assert "1.5 is kept" in report[0]["cause"] and "from 0 to 2" in report[0]["cause"]
+    assert "untouched: ex01-recurrence/test_rnn_output: manual score" in proc.stdout, proc.stdout
 
 
 def _postgres_bin(name: str) -> str | None:

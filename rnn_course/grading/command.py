@@ -159,11 +159,9 @@ def main(argv=None) -> int:
             todo = submissions.jobs(root, assignment, plan, cells_of, args.recompute)
             jobs += todo
             plans[assignment] = plan
-            same = len(plan.keys) - len(cells_of)
-            print(f"rnn-course-grade: {assignment}: {len(plan.students)} submissions: {len(todo)} notebooks to grade"
-                  + (f" ({same} more identical to one of them)" if same else "")
-                  + f", {plan.cached} already graded (cached)"
-                  + (f", {len(plan.unreadable)} unreadable" if plan.unreadable else ""), flush=True)
+            print(f"rnn-course-grade: {assignment}: {len(plan.students)} submissions, {len(cells_of)} distinct "
+                  f"notebooks: {len(todo)} to grade, {plan.cached} already graded (cached)"
+                  + (f"; {len(plan.unreadable)} could not be read" if plan.unreadable else ""), flush=True)
         runs = {}
         for assignment, plan in plans.items():
             again = {} if args.force else submissions.changed_since_graded(coursedir, assignment, plan)
