@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import nbformat
 
@@ -250,6 +251,12 @@ def build(course) -> dict:
     add("answer_cell_twice", twice, 10, {"repaired"})
     add("binary", None, 0, {"repaired"}, raw=bytes(range(256)).decode("latin-1") * 40)
     return cls
+
+
+def failure_table_kinds() -> set[str]:
+    """The kinds of problem the instructor guide's failure table explains."""
+    text = (Path(__file__).resolve().parents[1] / "book" / "instructors.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([^`]+)` \|", text, re.MULTILINE))
 
 
 def cell_of(nb, grade_id):

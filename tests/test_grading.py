@@ -73,12 +73,6 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def failure_table_kinds() -> set[str]:
-    """The kinds of problem the instructor guide's failure table explains."""
-    text = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
-    return set(re.findall(r"^\| `([^`]+)` \|", text, re.MULTILINE))
-
-
 def page_text(path: Path) -> str:
     parser = _Text()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -214,7 +208,7 @@ def test_every_score_and_problem(graded, exported):
     # The grader never ran the fake "locked" cell the submission added.
     assert not os.path.exists(gc.MARKER)
     # Every kind of problem the class gave is explained in the instructor guide's table.
-    assert {k for kinds in report.values() for k in kinds} <= failure_table_kinds()
+    assert {k for kinds in report.values() for k in kinds} <= gc.failure_table_kinds()
 
 
 @pytest.mark.slow

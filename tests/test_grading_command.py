@@ -14,8 +14,12 @@ import threading
 import time
 from pathlib import Path
 
+import re
+
 import nbformat
 import pytest
+
+import grading_class as gc
 
 from rnn_course.grading import command, store, submissions
 from rnn_course.grading.autograde_many import Autograded, failure_causes
@@ -23,6 +27,7 @@ from rnn_course.grading.nbgrader_plugins import SandboxedExecute, kept_manual_sc
 from rnn_course.grading.submissions import Plan
 
 A = "ex01"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -183,3 +188,16 @@ def test_the_gradebook_process_shares_one_engine_per_database(tmp_path, monkeypa
 def test_unknown_submitted_folders_are_phantoms_with_a_suggestion():
     assert submissions.find_phantoms(["alice", "alcie", "zed"], ["alice", "bob"]) == {"alcie": "alice", "zed": ""}
     assert submissions.find_phantoms(["x"], []) == {}
+
+
+def test_the_failure_table_explains_every_kind_of_problem_and_each_is_tested():
+    """Every kind the grading code reports has a row in the instructor guide's failure table,
+    and every row's kind is asserted by a test."""
+    table = gc.failure_table_kinds()
+    code = "".join(p.read_text() for p in (ROOT / "rnn_course" / "grading").glob("*.py"))
+    made = set(re.findall(r'"kind": "([\w ]+)",\s*"cause"|problem\("([\w ]+)"|kind="([\w ]+)"', code))
+    made = {k for group in made for k in group if k}
+    assert made and made <= table, f"not in the failure table: {sorted(made - table)}"
+    tests = "".join(p.read_text() for p in (ROOT / "tests").glob("*.py") if p.name != Path(__file__).name)
+    untested = sorted(k for k in table if f'"{k}"' not in tests)
+    assert not untested, f"no test asserts these kinds: {untested}"

@@ -6,7 +6,7 @@ once per assignment, nbgrader spends about two seconds importing and configuring
 each time; here it starts once for all of them, while the command prepares the work, and
 grades alongside the workers computing the verdicts (:func:`autograde`).
 
-The process reads, from standard input, a JSON list of ``{"assignment": ..., "argv": [...]}`` (``argv``
+The process reads, from a line of standard input, a JSON list of ``{"assignment": ..., "argv": [...]}`` (``argv``
 as for ``nbgrader autograde``), runs them in turn from the current folder (the course's),
 and frames each one's log between two lines::
 
@@ -45,6 +45,8 @@ _FAILED = re.compile(r"There was an error processing assignment '([^']*)' for st
 _FAILED_AT = re.compile(r"There was an error processing assignment: (.*)$")
 #: What ``SandboxedExecute`` logs when a verdict was not in the cache (counted here).
 COMPUTED_HERE = "verdict not in the cache: computed here"
+#: Seconds a gradebook process waits for another one's lock on a SQLite gradebook.
+SQLITE_WAIT = 300
 
 
 def share_engines() -> None:
@@ -53,7 +55,8 @@ def share_engines() -> None:
     nbgrader's ``Gradebook`` creates its engine with ``nbgrader.api.create_engine`` and
     disposes of it on ``close()``; here that name returns one engine per URL and arguments,
     whose ``dispose`` keeps its connections for the next ``Gradebook``. (Relies on how
-    nbgrader 0.9 opens its database; ``tests/test_grading_autograde_many.py`` pins it.)
+    nbgrader 0.9 opens its database; ``tests/test_grading_command.py`` pins it.) A SQLite
+    gradebook waits up to :data:`SQLITE_WAIT` seconds for another process's lock.
     """
     import nbgrader.api
     from sqlalchemy import create_engine
@@ -63,6 +66,8 @@ def share_engines() -> None:
     def shared_engine(url, **kwargs):
         key = (str(url), tuple(sorted(kwargs.items())))
         if key not in engines:
+            if str(url).startswith("sqlite"):  # other gradebook processes write too: wait for their locks
+                kwargs = {**kwargs, "connect_args": {"timeout": SQLITE_WAIT}}
             engine = create_engine(url, **kwargs)
             engine.dispose = lambda *args, **kw: None  # kept for the next Gradebook
             engines[key] = engine
@@ -109,17 +114,24 @@ def split_log(lines):
     return logs
 
 
-def main() -> int:
-    # jsonschema imports rfc3987_syntax (when installed) for its "iri" format, which builds
-    # a grammar for a second of CPU; nothing nbgrader checks has that format.
+def without_iri_grammar() -> None:
+    """Spare this process a second of CPU: jsonschema imports ``rfc3987_syntax`` (when it is
+    installed) for its ``iri`` format, which builds a grammar at import; nothing grading
+    checks has that format. Call it before anything imports jsonschema (nbformat does)."""
     sys.modules.setdefault("rfc3987_syntax", None)
+
+
+def main() -> int:
+    without_iri_grammar()
     # Import nbgrader while rnn-course-grade prepares the work it then sends.
     from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401
 
     from . import nbgrader_plugins  # noqa: F401
 
     share_engines()
-    runs = json.loads(sys.stdin.read() or "[]")
+    # One line, not "until the end of input": worker processes forked later by the command
+    # hold a copy of the pipe's other end, so the end of input comes only when they end.
+    runs = json.loads(sys.stdin.readline() or "[]")
     worst = 0
     for item in runs:
         assignment, argv = item["assignment"], [str(a) for a in item["argv"]]
@@ -194,12 +206,37 @@ def start_process(root: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def autograde(root: Path, runs: dict[str, list[str]], *, total: int, progress: bool = True, proc=None,
-              stop: threading.Event | None = None) -> dict[str, Autograded]:
-    """Run ``nbgrader autograde`` of every assignment of ``runs`` (assignment -> argv) in turn,
-    in one process (``proc`` if already started), with a progress bar of ``total`` notebooks.
+def share_students(runs: dict[str, list[str]], students: dict[str, list[str]], processes: int) -> list[dict]:
+    """``runs`` for each of ``processes`` gradebook processes: each grades every
+    ``processes``-th student of each assignment (in order, so that all follow the verdicts)
+    and leaves the others out (``--CourseDirectory.student_id_exclude``)."""
+    shares = []
+    for k in range(processes):
+        share = {}
+        for assignment, argv in runs.items():
+            others = [s for i, s in enumerate(students[assignment]) if i % processes != k]
+            if others:
+                argv = _excluding(argv, others)
+            share[assignment] = argv
+        shares.append(share)
+    return shares
 
-    Each assignment's log goes to ``grading-report/<assignment>.log``. Should the process die,
+
+def _excluding(argv: list[str], students: list[str]) -> list[str]:
+    flag = "--CourseDirectory.student_id_exclude="
+    before = [a[len(flag):] for a in argv if a.startswith(flag)]
+    excluded = [s for group in before for s in group.split(",") if s] + students
+    return [a for a in argv if not a.startswith(flag)] + [flag + ",".join(excluded)]
+
+
+def autograde(root: Path, shares: list[dict[str, list[str]]], *, total: int, progress: bool = True,
+              procs=(), stop: threading.Event | None = None) -> dict[str, Autograded]:
+    """Run ``nbgrader autograde`` of every assignment of each share (assignment -> argv, see
+    :func:`share_students`) in its own process (``procs``: those already started), all at
+    once; what each assignment gave, the processes' logs joined, with a progress bar of
+    ``total`` notebooks.
+
+    Each assignment's log goes to ``grading-report/<assignment>.log``. Should a process die,
     the assignment it was on gets a non-zero code (and everything the process said last), and
     the assignments after it run in a new process (unless ``stop`` is set): one cannot take
     the others down.
@@ -209,34 +246,52 @@ def autograde(root: Path, runs: dict[str, list[str]], *, total: int, progress: b
     from . import store
 
     bar = tqdm(total=total, desc="gradebook", unit="notebook", disable=not progress, position=1)
-    results, pending = {}, list(runs)
-
-    def record(assignment, code, lines, finished):
+    procs = list(procs) + [None] * (len(shares) - len(procs))
+    parts: list[dict] = [{} for _ in shares]
+    threads = [threading.Thread(target=lambda k=k: parts[k].update(_autograde_share(root, shares[k], bar, procs[k],
+                                                                                    stop)), daemon=True)
+               for k in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bar.close()
+    results = {}
+    for assignment in (shares[0] if shares else {}):
+        got = [part[assignment] for part in parts if assignment in part]
+        lines = [line for _, part_lines, _ in got for line in part_lines]
         log_path = Path(root) / store.REPORT_DIR / f"{assignment}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.write_text("".join(lines))
         results[assignment] = Autograded(
-            code, [m.group(2) for m in map(_FAILED.search, lines) if m], log_path, finished,
+            next((code for code, _, _ in got if code), 0) if len(got) == len(shares) else 1,
+            [m.group(2) for m in map(_FAILED.search, lines) if m], log_path,
+            len(got) == len(shares) and all(finished for _, _, finished in got),
             sum(COMPUTED_HERE in line for line in lines), failure_causes(lines))
+    return results
 
+
+def _autograde_share(root: Path, runs: dict[str, list[str]], bar, proc, stop) -> dict[str, tuple]:
+    """``{assignment: (exit code, log lines, finished)}`` of one share, in one process (a new
+    one for what is left if it dies)."""
+    results, pending = {}, list(runs)
     while pending:
         code, logs = give_work(proc or start_process(root), {a: runs[a] for a in pending}, bar)
         proc = None
         started = [a for a in pending if a in logs]
         if not started:  # it died before its first assignment began: report them all, stop
             for assignment in pending:
-                record(assignment, code or 1, logs[None][1], False)
+                results[assignment] = (code or 1, logs[None][1], False)
             break
         for assignment in started:
             own_code, own_lines = logs[assignment]
-            finished = own_code is not None
-            if not finished:  # it died during this one: keep everything it said
-                own_code, own_lines = code or 1, own_lines + logs[None][1]
-            record(assignment, own_code, own_lines, finished)
+            if own_code is None:  # it died during this one: keep everything it said
+                results[assignment] = (code or 1, own_lines + logs[None][1], False)
+            else:
+                results[assignment] = (own_code, own_lines, True)
         pending = [a for a in pending if a not in logs]
         if stop is not None and stop.is_set():
             break
-    bar.close()
     return results
 
 
@@ -244,7 +299,7 @@ def give_work(proc, runs: dict[str, list[str]], bar):
     """Give ``runs`` to one process of this module: its exit code and its log, split per
     assignment (see :func:`split_log`); ``bar`` counts the notebooks graded."""
     try:
-        proc.stdin.write(json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()]))
+        proc.stdin.write(json.dumps([{"assignment": a, "argv": argv} for a, argv in runs.items()]) + "\n")
         proc.stdin.close()
     except (BrokenPipeError, OSError):
         pass

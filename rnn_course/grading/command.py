@@ -11,11 +11,12 @@ Book: the instructor guide (grading in parallel).
    (``--workers``) or on a Dask cluster (``--dask``), with a progress bar
    (:mod:`~rnn_course.grading.workers`). Each is cached as soon as it is done, so an
    interrupted run resumes where it stopped.
-4. Meanwhile ``nbgrader autograde`` of every assignment runs in one process
-   (:mod:`~rnn_course.grading.autograde_many`: nbgrader starts once) and takes each verdict
-   from the cache as soon as it is there, the verdicts being computed in the order nbgrader
-   grades. It writes the gradebook (scores, with manual adjustments kept, and flags) exactly
-   as a plain ``nbgrader autograde`` of the same submissions would.
+4. Meanwhile ``nbgrader autograde`` of every assignment runs in two processes
+   (:mod:`~rnn_course.grading.autograde_many`: nbgrader starts once in each; each grades
+   every other student) and takes each verdict from the cache as soon as it is there, the
+   verdicts being computed in the order nbgrader grades. It writes the gradebook (scores,
+   with manual adjustments kept, and flags) exactly as a plain ``nbgrader autograde`` of
+   the same submissions would.
 5. Print what went wrong, per student, with its cause; the same is in
    ``grading-report/<assignment>.csv`` and ``.json``, and in the export's columns.
 
@@ -31,9 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import autograde_many, store, submissions
-from .sandbox import Limits
-from .workers import run_jobs
+from . import autograde_many
 
 
 def _course_config(root: Path):
@@ -54,8 +53,9 @@ def _coursedir(config, root: Path):
     return coursedir
 
 
-def _limits(config, args) -> Limits:
+def _limits(config, args):
     from .nbgrader_plugins import SandboxedExecute
+    from .sandbox import Limits
 
     pp = SandboxedExecute(config=config)
     return Limits(
@@ -86,12 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--memory-mb", type=int, help="memory limit of the sandbox")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run the learner's code without bubblewrap (only for a class you trust)")
+    parser.add_argument("--gradebook-processes", type=int, default=2,
+                        help="processes writing the gradebook, each for every n-th student (default: 2)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
 
-def _plan(coursedir, db_url: str, assignment: str, args, limits: Limits) -> tuple[submissions.Plan, dict]:
-    """The class of one assignment, checked, and each submission prepared."""
+def _plan(coursedir, db_url: str, assignment: str, args, limits):
+    """The class of one assignment, checked (a ``submissions.Plan``), and each submission prepared."""
+    from . import submissions
+
     notebooks, known = submissions.read_class(db_url, assignment)
     submitted = submissions.submitted_students(coursedir, assignment)
     phantoms = {} if args.create_students else submissions.find_phantoms(submitted, known)
@@ -108,6 +112,8 @@ def _plan(coursedir, db_url: str, assignment: str, args, limits: Limits) -> tupl
 
 def _report_not_graded(root: Path, coursedir, assignment: str, plan, result) -> None:
     """Each submission that could not be graded goes in the report, with its cause."""
+    from . import store
+
     for k, why in plan.unreadable.items():
         student, name = k.split("/", 1)
         store.record_problems(root, assignment, student, name, [
@@ -146,14 +152,19 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     root = Path(args.course).resolve()
     config = _course_config(root)
-    coursedir = _coursedir(config, root)
-    db_url = args.db or coursedir.db_url
-    limits = _limits(config, args)
     start = time.monotonic()
-    proc = autograde_many.start_process(root)  # nbgrader imports itself meanwhile
+    autograde_many.without_iri_grammar()
+    # The gradebook processes import nbgrader while this one prepares their work.
+    procs = [autograde_many.start_process(root) for _ in range(max(1, args.gradebook_processes))]
     stop = threading.Event()
     plans, jobs = {}, []
     try:
+        from . import store, submissions
+        from .workers import run_jobs
+
+        coursedir = _coursedir(config, root)
+        db_url = args.db or coursedir.db_url
+        limits = _limits(config, args)
         for assignment in args.assignments:
             plan, cells_of = _plan(coursedir, db_url, assignment, args, limits)
             todo = submissions.jobs(root, assignment, plan, cells_of, args.recompute)
@@ -177,18 +188,19 @@ def main(argv=None) -> int:
             unreadable = {k.split("/", 1)[0] for k in plan.unreadable}
             runs[assignment] = autograde_many.autograde_argv(assignment, limits, db=args.db, force=args.force,
                                                              exclude=sorted({*plan.phantoms, *unreadable}))
-        gradebook = _Background(autograde_many.autograde, root, runs, total=sum(len(p.keys) for p in plans.values()),
-                                progress=not args.no_progress, proc=proc, stop=stop)
+        shares = autograde_many.share_students(runs, {a: p.students for a, p in plans.items()}, len(procs))
+        gradebook = _Background(autograde_many.autograde, root, shares, total=sum(len(p.keys) for p in plans.values()),
+                                progress=not args.no_progress, procs=procs, stop=stop)
         failures = run_jobs(jobs, root, limits, workers=args.workers, dask=args.dask, progress=not args.no_progress,
                             started=gradebook.start)
         verdicts_done = time.monotonic()
         where = f"on Dask ({args.dask})" if args.dask else f"on {args.workers} workers"
         print(f"rnn-course-grade: verdicts in {verdicts_done - start:.1f} s {where}", flush=True)
         results = gradebook.value()
-        proc = None
+        procs = []
     finally:
-        if proc is not None:  # an error before the gradebook step ended: stop it
-            stop.set()
+        stop.set()
+        for proc in procs:  # an error before the gradebook step ended: stop it
             proc.kill()
             proc.wait()
         for job in jobs:
