@@ -280,3 +280,6 @@ SHOW_SOLUTION_CODE = {"correct", "correct_reformatted", "bug_no_max", "bug_h0_ze
                       "old_schema_version", "deep_json", "deep_expression_renamed", "answer_cell_twice"}
 #: A folder under submitted/ with a typo: it must be warned about and not graded.
 PHANTOM = ("correctt", "correct")
+#: A student whose notebook is a folder (no file to read): reported as not graded, score 0,
+#: and the class graded.
+UNREADABLE = "notebook_is_a_folder"

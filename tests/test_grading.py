@@ -96,6 +96,15 @@ def write(course: Path, student: str, assignment: str, text: str) -> None:
     (folder / f"{assignment}.ipynb").write_text(text, encoding="utf-8")
 
 
+def assert_graded(proc) -> None:
+    """The run ended as it must: every submission graded but the unreadable one, which the
+    run names (and so exits 1)."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and errors[0].endswith(f"not graded: {gc.UNREADABLE}; see "
+                                                   + errors[0].rsplit("; see ", 1)[1]), proc.stdout
+
+
 def run(cmd, course, env, timeout=900) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
     return proc
@@ -142,13 +151,15 @@ def course(tmp_path_factory, env):
     proc = run([sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force"], course, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cls = gc.build(course)
-    students = sorted(set(cls) | set(COVERAGE))
+    students = sorted(set(cls) | set(COVERAGE) | {gc.UNREADABLE})
     (course / "students.csv").write_text("id,first_name,last_name\n" + "".join(f"{s},{s},Student\n" for s in students))
     proc = run([sys.executable, "-m", "nbgrader", "db", "student", "import", "students.csv"], course, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for student, (text, _, _) in cls.items():
         write(course, student, gc.A, text)
+    cls[gc.UNREADABLE] = (None, 0, {"not graded"})
     write(course, gc.PHANTOM[0], gc.A, cls[gc.PHANTOM[1]][0])
+    (course / "submitted" / gc.UNREADABLE / gc.A / f"{gc.A}.ipynb").mkdir(parents=True)
     for assignment in OTHERS:
         for student, text in coverage_submissions(course, assignment).items():
             write(course, student, assignment, text)
@@ -168,7 +179,7 @@ def graded(course):
     seconds = time.perf_counter() - start
     print(proc.stdout[-3000:])
     print(f"rnn-course-grade of {len(cls)} + {3 * len(OTHERS)} submissions on 2 workers: {seconds:.1f} s")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_graded(proc)
     # The gradebook step took every verdict from the cache (none computed twice).
     assert "every verdict came from the cache" in proc.stdout, proc.stdout
     start = time.perf_counter()
@@ -246,7 +257,8 @@ def test_feedback_leaks_nothing(graded):
                 for line in r.splitlines() if len(line.strip()) > 20}
     paths = {str(course), str(course.resolve()), sys.prefix, str(ROOT), *(p for p in sys.path if "site-packages" in p)}
     assert hidden and solution
-    for student in cls:
+    assert not (course / "feedback" / gc.UNREADABLE).exists()
+    for student in set(cls) - {gc.UNREADABLE}:
         page = course / "feedback" / student / gc.A / f"{gc.A}.html"
         assert page.stat().st_size < 2_000_000, f"{student}: feedback of {page.stat().st_size} bytes"
         text = page_text(page)
@@ -263,7 +275,7 @@ def test_parallel_equals_serial_nbgrader(graded):
     serial = course.parent / "serial"
     start = time.perf_counter()
     proc = run([sys.executable, "-m", "nbgrader", "autograde", gc.A,
-                f"--CourseDirectory.student_id_exclude={gc.PHANTOM[0]}"], serial, env)
+                f"--CourseDirectory.student_id_exclude={gc.PHANTOM[0]},{gc.UNREADABLE}"], serial, env)
     print(f"serial nbgrader autograde of {len(cls)} submissions: {time.perf_counter() - start:.1f} s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert gradebook_state(serial, gc.A) == gradebook_state(course, gc.A)
@@ -278,7 +290,7 @@ def test_resume_and_manual_grades_kept(graded):
         cell.manual_score = 1.5
         gb.db.commit()
     proc = grade(course, [gc.A], env, "--force")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_graded(proc)
     assert re.search(rf"{len(cls)} submissions, \d+ distinct notebooks: 0 to grade, \d+ already graded \(cached\)",
                      proc.stdout), proc.stdout
     assert "every verdict came from the cache" in proc.stdout, proc.stdout
@@ -321,7 +333,7 @@ def test_a_submission_replaced_by_hand_is_graded_again(graded, exported):
         gb.db.commit()
     (course / "submitted" / "untouched" / gc.A / f"{gc.A}.ipynb").write_text(cls["correct"][0])
     proc = grade(course, [gc.A], env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_graded(proc)
     assert re.findall(r"(\w+)'s submission changed since it was graded", proc.stdout) == ["untouched"], proc.stdout
     assert "grading them again" not in proc.stdout, proc.stdout
     assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 8 + 1.5
