@@ -105,12 +105,21 @@ def run_on_pool(jobs, call, done, workers: int, started, restarts: int = 3) -> N
 
 
 def run_on_dask(jobs, call, done, address: str, workers: int, started) -> None:
-    """As :func:`run_on_pool`, on a Dask cluster (``"local"``: ``workers`` processes here)."""
+    """As :func:`run_on_pool`, on a Dask cluster (``"local"``: ``workers`` processes here).
+
+    A local cluster's worker processes are forked from this one (it has imported what a
+    verdict needs; spawned ones import it all again, seconds of CPU each) and run without
+    Dask's statistical profiler (it samples every thread a hundred times a second).
+    """
+    import dask
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None) if address == "local" else None
+    cluster = None
+    if address == "local":
+        with dask.config.set({"distributed.worker.multiprocessing-method": "fork",
+                              "distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
     started()
     try:
         with Client(cluster or address) as client:
