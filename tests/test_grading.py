@@ -101,8 +101,8 @@ def assert_graded(proc) -> None:
     run names (and so exits 1)."""
     assert proc.returncode == 1, proc.stdout + proc.stderr
     errors = [line for line in proc.stdout.splitlines() if "ERROR" in line]
-    assert len(errors) == 1 and errors[0].endswith(f"not graded: {gc.UNREADABLE}; see "
-                                                   + errors[0].rsplit("; see ", 1)[1]), proc.stdout
+    assert errors == [f"rnn-course-grade: ERROR: {gc.A}: not graded: {gc.UNREADABLE} (the causes are above; "
+                      f"fix them and grade again)"], proc.stdout
 
 
 def run(cmd, course, env, timeout=900) -> subprocess.CompletedProcess:

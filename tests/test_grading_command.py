@@ -113,6 +113,17 @@ def test_each_submission_that_could_not_be_graded_is_reported_with_its_cause(cou
     assert "a" not in report
 
 
+def test_the_end_of_run_summary_gives_each_kind_once_with_how_many_more():
+    report = {"b": {A: {"problems": [
+        {"cell": None, "kind": "repaired", "cause": "the notebook could not be read (x)"},
+        {"cell": None, "kind": "repaired", "cause": "answer cell 'f': matched by its content"},
+        {"cell": "t1", "kind": "time", "cause": "f did not finish within 10 s"}]}},
+        "a": {A: {"problems": []}}, "phantom": {A: {"problems": [{"cell": None, "kind": "x", "cause": "y"}]}}}
+    assert command.summary(report, ["a", "b"]) == {"b": [
+        f"{A}: repaired: the notebook could not be read (x) (and 1 more like it in the report)",
+        f"{A}/t1: time: f did not finish within 10 s"]}
+
+
 def test_students_come_in_the_order_nbgrader_grades_them(course):
     for student in ("a-b", "B", "a_b"):
         Path(course.format_path(course.submitted_directory, student, A)).mkdir(parents=True)

@@ -128,6 +128,23 @@ def _report_not_graded(root: Path, coursedir, assignment: str, plan, result) -> 
                      "cause": f"nbgrader autograde failed{f' ({why})' if why else ''}; see {result.log_path}"}])
 
 
+def summary(report: dict, students) -> dict[str, list[str]]:
+    """Student -> what the end of the run prints about them: per notebook and kind of
+    problem, the first one and how many more the report holds."""
+    out: dict[str, list[str]] = {}
+    for student in sorted(set(report) & set(students)):
+        for name, info in sorted(report[student].items()):
+            kinds: dict[str, list[dict]] = {}
+            for problem in info.get("problems", []):
+                kinds.setdefault(str(problem.get("kind")), []).append(problem)
+            for kind, found in kinds.items():
+                first = found[0]
+                where = f"{name}/{first['cell']}" if first.get("cell") else name
+                more = f" (and {len(found) - 1} more like it in the report)" if len(found) > 1 else ""
+                out.setdefault(student, []).append(f"{where}: {kind}: {first.get('cause')}{more}")
+    return out
+
+
 class _Background(threading.Thread):
     """Runs a function on a thread; its result (or exception) when joined."""
 
@@ -188,6 +205,8 @@ def main(argv=None) -> int:
             unreadable = {k.split("/", 1)[0] for k in plan.unreadable}
             runs[assignment] = autograde_many.autograde_argv(assignment, limits, db=args.db, force=args.force,
                                                              exclude=sorted({*plan.phantoms, *unreadable}))
+        prepared = time.monotonic()
+        print(f"rnn-course-grade: submissions read and prepared in {prepared - start:.1f} s", flush=True)
         shares = autograde_many.share_students(runs, {a: p.students for a, p in plans.items()}, len(procs))
         gradebook = _Background(autograde_many.autograde, root, shares, total=sum(len(p.keys) for p in plans.values()),
                                 progress=not args.no_progress, procs=procs, stop=stop)
@@ -195,7 +214,7 @@ def main(argv=None) -> int:
                             started=gradebook.start)
         verdicts_done = time.monotonic()
         where = f"on Dask ({args.dask})" if args.dask else f"on {args.workers} workers"
-        print(f"rnn-course-grade: verdicts in {verdicts_done - start:.1f} s {where}", flush=True)
+        print(f"rnn-course-grade: {len(jobs)} verdicts in {verdicts_done - prepared:.1f} s {where}", flush=True)
         results = gradebook.value()
         procs = []
     finally:
@@ -217,17 +236,21 @@ def main(argv=None) -> int:
         result = results[assignment]
         submissions.record_graded(coursedir, assignment, plan, result.failed, result.finished)
         _report_not_graded(root, coursedir, assignment, plan, result)
-        problems = {s: lines for s, lines in store.problems_by_student(root, assignment).items() if s in plan.students}
+        problems = summary(store.read_report(root, assignment), plan.students)
         if problems:
             print(f"rnn-course-grade: {assignment}: {len(problems)} submissions need a look (flagged in the "
                   f"gradebook; {store.report_path(root, assignment).with_suffix('.csv')}):")
             for student in sorted(problems):
                 for line in problems[student]:
                     print(f"  {student}: {line}")
-        if result.code != 0 or result.failed or plan.unreadable:
-            not_graded = sorted({*result.failed, *(k.split("/", 1)[0] for k in plan.unreadable)})
-            print(f"rnn-course-grade: ERROR: {assignment}: nbgrader autograde exited {result.code}"
-                  + (f"; not graded: {', '.join(not_graded)}" if not_graded else "") + f"; see {result.log_path}")
+        not_graded = sorted({*result.failed, *(k.split("/", 1)[0] for k in plan.unreadable)})
+        if not_graded:
+            print(f"rnn-course-grade: ERROR: {assignment}: not graded: {', '.join(not_graded)} (the causes are "
+                  f"above; fix them and grade again)")
+            status = 1
+        if result.code != 0:
+            print(f"rnn-course-grade: ERROR: {assignment}: nbgrader autograde exited {result.code}; "
+                  f"see {result.log_path}")
             status = 1
     for line in failures:
         print(f"rnn-course-grade: ERROR: {line}")

@@ -214,7 +214,8 @@ def _code_candidates(cells) -> list[tuple[int, dict | None, str]]:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    said = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"nested too deep to parse: {said}" if isinstance(exc, DEPTH_ERRORS) else said
 
 
 def _too_big(size: int, release) -> tuple[object, list[str]]:
