@@ -173,6 +173,11 @@ def test_a_manual_score_kept_while_the_automatic_score_changed_is_reported():
     problems = kept_manual_scores(nb, before)
     assert [(p["cell"], p["kind"]) for p in problems] == [("t1", "manual score")]
     assert "1.5 is kept" in problems[0]["cause"] and "from 0 to 2" in problems[0]["cause"]
+    # Graded again (--force): still reported while that manual score stands; not once it is changed.
+    after = {"t1": (2.0, 1.5), "t2": (0.0, 1.0), "t3": (2.0, None)}
+    assert kept_manual_scores(nb, after, problems) == problems
+    assert kept_manual_scores(nb, {**after, "t1": (2.0, 2.0)}, problems) == []
+    assert kept_manual_scores(nb, {**after, "t1": (2.0, 1.0)}, problems) == []
 
 
 def test_the_gradebook_process_shares_one_engine_per_database(tmp_path, monkeypatch):

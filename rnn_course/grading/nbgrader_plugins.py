@@ -148,12 +148,16 @@ def _scores_before(info) -> dict:
         return {g.name: (g.auto_score, g.manual_score) for g in notebook.grades}
 
 
-def kept_manual_scores(nb, before: dict) -> list[dict]:
+def kept_manual_scores(nb, before: dict, reported=()) -> list[dict]:
     """A problem for each graded cell whose manual score is kept while its automatic score changed.
 
     nbgrader keeps a manual score over any new automatic one (``SaveAutoGrades``), which is
     right for a cell graded by hand, but hides a resubmission: the instructor must decide.
+    ``before`` is ``{cell: (automatic score, manual score)}`` before this grading; a problem
+    ``reported`` by an earlier grading stays as long as that manual score stands unchanged
+    and differs from the automatic one.
     """
+    earlier = {p.get("cell"): p for p in reported if p.get("kind") == "manual score"}
     problems = []
     for cell in nb.cells:
         if not utils.is_grade(cell):
@@ -161,11 +165,15 @@ def kept_manual_scores(nb, before: dict) -> list[dict]:
         grade_id = cell.metadata.nbgrader["grade_id"]
         old_auto, manual = before.get(grade_id, (None, None))
         new_auto, _ = utils.determine_grade(cell)
-        if manual is not None and old_auto is not None and new_auto != old_auto:
-            problems.append({"cell": grade_id, "kind": "manual score", "cause": (
+        if manual is None:
+            continue
+        if old_auto is not None and new_auto != old_auto:
+            problems.append({"cell": grade_id, "kind": "manual score", "manual": manual, "cause": (
                 f"the manual score {manual:g} is kept, but the automatic score changed from {old_auto:g} to "
                 f"{'none' if new_auto is None else format(new_auto, 'g')} (the submission or its tests "
                 f"changed since it was graded by hand); set the score again in formgrader")})
+        elif grade_id in earlier and earlier[grade_id].get("manual") == manual and new_auto != manual:
+            problems.append(earlier[grade_id])
     return problems
 
 
@@ -193,7 +201,9 @@ class FlagProblems(NbGraderPreprocessor):
         if found is None:
             return nb, resources
         info = resources["nbgrader"]
-        problems = found["problems"] + kept_manual_scores(nb, found.get("before", {}))
+        reported = store.read_report(found["root"], info["assignment"]).get(info["student"], {}).get(
+            info["notebook"], {}).get("problems", [])
+        problems = found["problems"] + kept_manual_scores(nb, found.get("before", {}), reported)
         store.record_problems(found["root"], info["assignment"], info["student"], info["notebook"], problems)
         if problems:
             with Gradebook(info["db_url"]) as gb:
