@@ -259,6 +259,28 @@ def failure_table_kinds() -> set[str]:
     return set(re.findall(r"^\| `([^`]+)` \|", text, re.MULTILINE))
 
 
+def gradebook_cells(release):
+    """What the gradebook holds for the release's cells, as ``submissions.GradebookCells``
+    (for tests that need no database)."""
+    from types import SimpleNamespace as ns
+
+    from nbgrader.utils import compute_checksum
+
+    from rnn_course.grading.submissions import GradebookCells
+
+    def meta(cell):
+        return cell.metadata.get("nbgrader", {})
+
+    cells = GradebookCells.__new__(GradebookCells)
+    cells.source = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], cell_type=c.cell_type,
+                                            locked=bool(meta(c).get("locked")), source=c.source,
+                                            checksum=compute_checksum(c))
+                    for c in release.cells if meta(c).get("grade_id")}
+    cells.graded = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], max_score=float(meta(c)["points"]))
+                    for c in release.cells if meta(c).get("grade")}
+    return cells
+
+
 def cell_of(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 

@@ -21,11 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator
-from nbgrader.utils import compute_checksum
 
 import grading_class as gc
 from rnn_course.grading import store
-from rnn_course.grading.submissions import GradebookCells, prepare_cells
+from rnn_course.grading.submissions import prepare_cells
 from rnn_course.grading.repair import MAX_PARSED_CHARS, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,19 +46,6 @@ def correct_of(assignment):
     source = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     sol = {meta(c)["grade_id"]: gc.SOLUTION.sub("", c.source) for c in source.cells if meta(c).get("solution")}
     return gc.with_answers(release_of(assignment), sol)
-
-
-def gradebook_cells(release) -> GradebookCells:
-    """What the gradebook would hold for the release's cells (the fuzzing needs no database)."""
-    cells = GradebookCells.__new__(GradebookCells)
-    ns = __import__("types").SimpleNamespace
-    cells.source = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], cell_type=c.cell_type,
-                                            locked=bool(meta(c).get("locked")), source=c.source,
-                                            checksum=compute_checksum(c))
-                    for c in release.cells if meta(c).get("grade_id")}
-    cells.graded = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], max_score=float(meta(c)["points"]))
-                    for c in release.cells if meta(c).get("grade")}
-    return cells
 
 
 # --- corruptions: each takes (the notebook as a dict, rng) and returns the bytes submitted ---------
@@ -221,7 +207,7 @@ def bases():
         release = release_of(assignment)
         correct = correct_of(assignment)
         buggy = gc.every(release, lambda n, a: "return None")
-        out.append((assignment, release, gradebook_cells(release), [as_dict(nb) for nb in (correct, buggy, release)]))
+        out.append((assignment, release, gc.gradebook_cells(release), [as_dict(nb) for nb in (correct, buggy, release)]))
     return out
 
 

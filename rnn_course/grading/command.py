@@ -117,7 +117,8 @@ def _report_not_graded(root: Path, coursedir, assignment: str, plan, result) -> 
     for k, why in plan.unreadable.items():
         student, name = k.split("/", 1)
         store.record_problems(root, assignment, student, name, [
-            {"cell": None, "kind": "not graded", "cause": f"the submission could not be read ({why})"}])
+            {"cell": None, "kind": "not graded",
+             "cause": f"the submission could not be read or prepared for grading ({why})"}])
     for student in result.failed:
         folder = os.path.normpath(coursedir.format_path(coursedir.submitted_directory, student, assignment))
         why = result.causes.get(folder)
@@ -189,7 +190,7 @@ def main(argv=None) -> int:
             plans[assignment] = plan
             print(f"rnn-course-grade: {assignment}: {len(plan.students)} submissions, {len(cells_of)} distinct "
                   f"notebooks: {len(todo)} to grade, {plan.cached} already graded (cached)"
-                  + (f"; {len(plan.unreadable)} could not be read" if plan.unreadable else ""), flush=True)
+                  + (f"; {len(plan.unreadable)} could not be read or prepared" if plan.unreadable else ""), flush=True)
         runs = {}
         for assignment, plan in plans.items():
             again = {} if args.force else submissions.changed_since_graded(coursedir, assignment, plan)

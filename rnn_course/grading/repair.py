@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import errno
 import json
 import os
 import re
+import stat
 import warnings
 
 import nbformat
@@ -226,9 +228,13 @@ def _too_big(size: int, release) -> tuple[object, list[str]]:
 def read_submission_file(path, release) -> tuple[object, list[str]]:
     """:func:`read_submission` of a file (one larger than :data:`MAX_BYTES` is not read).
 
-    Raises ``OSError`` only when the file cannot be read at all.
+    Raises ``OSError`` only when the file cannot be read at all, or is not a regular file
+    (a folder; a pipe or a device, which would block or never end, is never opened).
     """
-    size = os.path.getsize(path)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a folder, a pipe or a device)", str(path))
+    size = info.st_size
     if size > MAX_BYTES:
         return _too_big(size, release)
     with open(path, "rb") as f:

@@ -152,13 +152,21 @@ def prepare(coursedir, assignment: str, plan: Plan, limits: Limits) -> dict[str,
                 nb, _ = read_submission_file(path, releases[name])
                 cells = prepare_cells(nb, plan.notebooks[name], assignment, name)
                 key = store.verdict_key(cells, allowed, limits.as_dict())
-            except Exception as exc:  # noqa: BLE001 - reported; the others go on
-                plan.unreadable[f"{student}/{name}"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+            except Exception as exc:  # noqa: BLE001 - reported; the others go on (MemoryError, RecursionError too)
+                plan.unreadable[f"{student}/{name}"] = _cause(exc)
                 continue
             plan.keys[f"{student}/{name}"] = key
             plan.answers[f"{student}/{name}"] = store.answers_digest(cells)
             cells_of.setdefault(key, [dict(c) for c in cells])
     return cells_of
+
+
+def _cause(exc: BaseException) -> str:
+    """One line saying what went wrong, for the report."""
+    text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    hint = {"MemoryError": " (the notebook is too large or nested too deep to prepare)",
+            "RecursionError": " (the notebook is nested too deep to prepare)"}.get(type(exc).__name__, "")
+    return f"{type(exc).__name__}: {text}{hint}" if text else f"{type(exc).__name__}{hint}"
 
 
 def jobs(root: Path, assignment: str, plan: Plan, cells_of: dict, recompute: bool) -> list[tuple]:

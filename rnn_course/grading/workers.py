@@ -5,8 +5,9 @@ Book: the instructor guide (grading in parallel).
 Each verdict is cached as soon as it is computed and its ``pending`` marker cleared, so the
 gradebook step, which runs at the same time and waits for each, takes it at once; a job
 that fails leaves its cause in the marker instead. The jobs run in the order given (the
-order nbgrader grades in). A worker process that dies (and the pool with it) costs only a
-new pool for the jobs not done yet. This module imports little: a Dask worker imports it
+order nbgrader grades in). A worker process that dies takes the pool down: the jobs not
+done yet run again, and those it keeps taking down run alone, so that only the job that
+kills its process fails (:func:`run_on_pool`). This module imports little: a Dask worker imports it
 to run :func:`compute_verdict`.
 """
 
@@ -68,40 +69,48 @@ def run_jobs(jobs: list[tuple], root: Path, limits: Limits, *, workers: int, das
     return failures
 
 
-def run_on_pool(jobs, call, done, workers: int, started, restarts: int = 3) -> None:
+def run_on_pool(jobs, call, done, workers: int, started) -> None:
     """``done(job, result)`` (or ``done(job, error=...)``) for each job, run as ``call(job)``
-    says on a pool of processes. Should one die (and the pool with it), the jobs not done
-    yet run in a new pool, up to ``restarts`` times.
+    says on a pool of processes.
+
+    A process that dies (the kernel's out-of-memory killer, say) takes the whole pool down,
+    and every job not done yet with it. Those run once more in a new pool; the ones that
+    are taken down again then run one at a time, each in a pool of its own, so that a job
+    that kills its process fails alone and no other student's verdict is lost with it.
 
     The pool forks all its workers at its first job, before ``started()`` starts any thread.
     """
-    remaining = list(range(len(jobs)))
-    for _ in range(restarts + 1):
-        broken = []
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {}
-            for i in remaining:
-                futures[pool.submit(*call(jobs[i]))] = i
-                if started is not None:
-                    started()
-                    started = None
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken.append(i)
-                    continue
-                except Exception as exc:  # noqa: BLE001 - that job fails, the others go on
-                    done(jobs[i], error=exc)
-                    continue
-                done(jobs[i], result)
-        if not broken:
-            return
-        remaining = sorted(broken)
-    for i in remaining:
-        done(jobs[i], error=RuntimeError(f"a grading process died {restarts + 1} times while computing it "
-                                         f"(out of memory?)"))
+    broken = _pool_round(jobs, range(len(jobs)), call, done, workers, started)
+    if broken:
+        broken = _pool_round(jobs, broken, call, done, workers, None)
+    for i in broken:
+        if _pool_round(jobs, [i], call, done, 1, None):
+            done(jobs[i], error=RuntimeError("the grading process died while computing it, on its own "
+                                             "(out of memory?)"))
+
+
+def _pool_round(jobs, indices, call, done, workers: int, started) -> list[int]:
+    """Run ``jobs[i]`` for each of ``indices`` on one pool; the indices the pool broke under."""
+    broken = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {}
+        for i in indices:
+            futures[pool.submit(*call(jobs[i]))] = i
+            if started is not None:
+                started()
+                started = None
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(i)
+                continue
+            except Exception as exc:  # noqa: BLE001 - that job fails, the others go on
+                done(jobs[i], error=exc)
+                continue
+            done(jobs[i], result)
+    return sorted(broken)
 
 
 def run_on_dask(jobs, call, done, address: str, workers: int, started) -> None:
