@@ -217,3 +217,11 @@ def test_the_failure_table_explains_every_kind_of_problem_and_each_is_tested():
     tests = "".join(p.read_text() for p in (ROOT / "tests").glob("*.py") if p.name != Path(__file__).name)
     untested = sorted(k for k in table if f'"{k}"' not in tests)
     assert not untested, f"no test asserts these kinds: {untested}"
+
+
+def test_every_test_file_the_instructor_guide_names_exists():
+    """The guide backs its failure table and its sandbox guarantees with named tests."""
+    guide = (ROOT / "book" / "instructors.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(test_\w+\.py)`", guide))
+    assert len(named) >= 5, named
+    assert not sorted(n for n in named if not (ROOT / "tests" / n).exists())
