@@ -261,7 +261,7 @@ def test_two_hundred_corruptions_are_each_flagged_and_never_stop_grading(bases):
 
 def test_an_intact_submission_is_graded_as_it_is(bases):
     """The control: what is not corrupted is not flagged (so a flag above means something)."""
-    for assignment, release, cells, submissions in bases:
+    for assignment, release, _cells, submissions in bases:
         for submission in submissions:
             nb, repairs = read_submission(_dump(submission), release)
             assert repairs == [], (assignment, repairs)
