@@ -246,6 +246,9 @@ def test_verdicts_come_from_the_grader(graded):
     assert any("time budget" in e for e in errors("loop_all", "test_rnn_output"))
     assert any("MemoryError" in e for e in errors("huge_memory", "test_rnn_output"))
     assert any("process running your code ended" in e for e in errors("exit_in_function", "test_rnn_output"))
+    # Too deep for Python's parser (a MemoryError there): a syntax error, not the memory limit.
+    assert any(e.startswith("SyntaxError") and "nested too deeply" in e
+               for e in errors("deep_expression_renamed", "rnn_output"))
 
 
 @pytest.mark.slow
