@@ -225,3 +225,24 @@ def test_every_test_file_the_instructor_guide_names_exists():
     named = set(re.findall(r"`(test_\w+\.py)`", guide))
     assert len(named) >= 5, named
     assert not sorted(n for n in named if not (ROOT / "tests" / n).exists())
+
+
+def test_the_instructor_is_warned_when_limits_hold_only_per_process(monkeypatch, capsys):
+    from rnn_course.grading import cgroup
+    from rnn_course.grading.command import whole_sandbox_limits
+    from rnn_course.grading.sandbox import Limits
+
+    monkeypatch.setattr(cgroup.Group, "create", classmethod(lambda cls, m, p: (None, "no cgroup here")))
+    assert whole_sandbox_limits(Limits()) is False
+    out = capsys.readouterr().out
+    assert "warning: memory and process limits hold per process only" in out and "no cgroup here" in out
+
+    closed = []
+
+    class Made:
+        def close(self):
+            closed.append(True)
+
+    monkeypatch.setattr(cgroup.Group, "create", classmethod(lambda cls, m, p: (Made(), "cgroup v1")))
+    assert whole_sandbox_limits(Limits()) is True
+    assert closed == [True] and "warning" not in capsys.readouterr().out

@@ -166,6 +166,21 @@ class _Background(threading.Thread):
         return self.result
 
 
+def whole_sandbox_limits(limits) -> bool:
+    """Whether memory and processes can be limited for each sandbox as a whole (a cgroup);
+    if not, say so once: the limits then hold per process, and why is printed."""
+    from .cgroup import Group
+
+    group, how = Group.create(limits.memory_bytes, limits.processes)
+    if group is not None:
+        group.close()
+        return True
+    print(f"rnn-course-grade: warning: memory and process limits hold per process only, not for each "
+          f"sandbox as a whole: {how}. A submission that forks can use more than its limit in total "
+          f"(the instructor guide, 'What the sandbox protects').", flush=True)
+    return False
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     root = Path(args.course).resolve()
@@ -183,6 +198,7 @@ def main(argv=None) -> int:
         coursedir = _coursedir(config, root)
         db_url = args.db or coursedir.db_url
         limits = _limits(config, args)
+        whole_sandbox_limits(limits)
         for assignment in args.assignments:
             plan, cells_of = _plan(coursedir, db_url, assignment, args, limits)
             todo = submissions.jobs(root, assignment, plan, cells_of, args.recompute)
