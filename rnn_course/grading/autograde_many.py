@@ -56,7 +56,7 @@ def share_engines() -> None:
     disposes of it on ``close()``; here that name returns one engine per URL and arguments,
     whose ``dispose`` keeps its connections for the next ``Gradebook``. (Relies on how
     nbgrader 0.9 opens its database; ``tests/test_grading_command.py`` pins it.) A SQLite
-    gradebook waits up to :data:`SQLITE_WAIT` seconds for another process's lock.
+    gradebook waits up to ``SQLITE_WAIT`` seconds for another process's lock.
     """
     import nbgrader.api
     from sqlalchemy import create_engine
@@ -152,7 +152,7 @@ if __name__ == "__main__":
 def autograde_argv(assignment: str, limits, *, db: str | None = None, force: bool = False,
                    exclude=()) -> list[str]:
     """The arguments of ``nbgrader autograde`` for one assignment: the sandbox's ``limits``,
-    verdicts waited for while this process computes them, ``exclude``d folders left out."""
+    verdicts waited for while this process computes them, the folders in ``exclude`` left out."""
     argv = [assignment,
             f"--SandboxedExecute.part_seconds={limits.part_seconds}",
             f"--SandboxedExecute.notebook_seconds={limits.notebook_seconds}",

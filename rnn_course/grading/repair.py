@@ -12,7 +12,7 @@ the submission's cell that defines the same function (by grade_id first, then by
 nearest in position), and every repair is described so that it can be reported and flagged.
 
 :func:`read_submission` never raises, whatever the bytes: JSON nested too deep for the
-parser, an expression too deep for :mod:`ast`, binary data, metadata of the wrong types.
+parser, an expression too deep for Python's ``ast``, binary data, metadata of the wrong types.
 What it returns is a valid notebook whose nbgrader metadata is the release's, so
 nbgrader's own checks (``CheckCellMetadata``, the notebook format) pass on it.
 """
@@ -226,7 +226,7 @@ def _too_big(size: int, release) -> tuple[object, list[str]]:
 
 
 def read_submission_file(path, release) -> tuple[object, list[str]]:
-    """:func:`read_submission` of a file (one larger than :data:`MAX_BYTES` is not read).
+    """:func:`read_submission` of a file (one larger than ``MAX_BYTES`` is not read).
 
     Raises ``OSError`` only when the file cannot be read at all, or is not a regular file
     (a folder; a pipe or a device, which would block or never end, is never opened).
