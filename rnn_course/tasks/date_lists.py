@@ -1,0 +1,40 @@
+"""Lists of dates written by people, paired with the list of their ISO 8601 forms.
+
+    make_date_list_pairs(2, rng=0)
+    [('7 mars 1998; Tuesday, June 3, 2001', '1998-03-07 2001-06-03'), ...]
+
+Each source is one to ``max_dates`` dates of :func:`~rnn_course.tasks.dates.make_date_pairs`
+(eight locales, three formats), joined by ``"; "``; its target is their ISO forms, in the
+same order, joined by spaces. A single date carries three numbers however long it is
+written; a list of four carries twelve: the amount to remember grows with the input, the
+setting in which an encoder–decoder's fixed-size summary runs short.
+
+Book: chapter 6, attention.
+"""
+
+from __future__ import annotations
+
+from .._validate import as_rng, integer
+from .dates import make_date_pairs
+
+SEPARATOR = "; "
+
+
+def make_date_list_pairs(n, *, max_dates=4, rng=None) -> list[tuple[str, str]]:
+    """``n`` pairs (a list of 1 to ``max_dates`` written dates, their ISO forms); the number
+    of dates is drawn uniformly for each pair."""
+    n = integer("n", n, low=0)
+    max_dates = integer("max_dates", max_dates, low=1, high=20)
+    gen = as_rng(rng)
+    counts = gen.integers(1, max_dates + 1, n)
+    dates = iter(make_date_pairs(int(counts.sum()), rng=gen))
+    pairs = []
+    for k in counts:
+        chosen = [next(dates) for _ in range(k)]
+        pairs.append((SEPARATOR.join(s for s, _ in chosen), " ".join(t for _, t in chosen)))
+    return pairs
+
+
+def date_count(target: str) -> int:
+    """How many dates an ISO target list holds (``"1998-03-07 2001-06-03"``: 2)."""
+    return len(target.split())
