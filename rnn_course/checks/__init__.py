@@ -1,4 +1,4 @@
-"""Feedback checks called by the exercises' test cells (ex01 to ex07).
+"""Feedback checks called by the exercises' test cells (ex01 to ex08).
 
 Each check runs a learner's function, raises :class:`FeedbackError` with a message that
 names the mistake, and prints a line starting with a check mark when everything is right.
@@ -9,7 +9,8 @@ One module (or subpackage) per exercise: :mod:`~rnn_course.checks.rnn` and
 :mod:`~rnn_course.checks.loss` and :mod:`~rnn_course.checks.numgrad` (ex02),
 :mod:`~rnn_course.checks.gradients` (ex03), :mod:`~rnn_course.checks.lstm` (ex04),
 :mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06),
-:mod:`~rnn_course.checks.signals` (ex07). What they share is in ``_core`` (calling the
+:mod:`~rnn_course.checks.signals` (ex07),
+:mod:`~rnn_course.checks.attention` (ex08). What they share is in ``_core`` (calling the
 learner's function, catching delegation and mutated inputs, the messages) and ``_inputs``
 (sizes and random parameters); ``_display`` shows a failing check in Jupyter as the
 learner's own lines and the message. The checks use the reference implementations in
@@ -18,6 +19,9 @@ learner's own lines and the message. The checks use the reference implementation
 
 from ._core import FeedbackError
 from ._display import install as _install_display
+from .attention import check_attention_backward_inputs, check_attention_backward_params
+from .attention import check_attention_forward_shapes, check_attention_forward_values
+from .attention import check_masked_softmax_shapes, check_masked_softmax_values
 from .bptt import check_rnn_backward, check_rnn_cell_backward
 from .gradients import check_clip_grad_norm, check_clip_grad_norm_edge_cases, check_clip_grad_value
 from .gradients import check_gradient_norms_shapes, check_gradient_norms_values
@@ -41,6 +45,10 @@ _install_display()
 
 __all__ = [
     "FeedbackError",
+    "check_attention_backward_inputs",
+    "check_attention_backward_params",
+    "check_attention_forward_shapes",
+    "check_attention_forward_values",
     "check_classifier_backward",
     "check_classifier_forward",
     "check_clip_grad_norm",
@@ -67,6 +75,8 @@ __all__ = [
     "check_lstm_cell_forward_values",
     "check_lstm_forward_shapes",
     "check_lstm_forward_values",
+    "check_masked_softmax_shapes",
+    "check_masked_softmax_values",
     "check_numerical_gradient",
     "check_rnn_backward",
     "check_rnn_cell_backward",

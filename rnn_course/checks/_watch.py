@@ -16,6 +16,7 @@ REFERENCE_MODULES = (
     "rnn_course.layers.rnn",
     "rnn_course.layers.lstm",
     "rnn_course.layers.gru",
+    "rnn_course.layers.attention",
     "rnn_course.layers.output",
     "rnn_course.layers.pytorch",
     "rnn_course.layers.unroll",

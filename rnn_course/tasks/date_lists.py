@@ -15,19 +15,20 @@ Book: chapter 6, attention.
 from __future__ import annotations
 
 from .._validate import as_rng, integer
-from .dates import make_date_pairs
+from .dates import FORMATS, LOCALES, make_date_pairs
 
 SEPARATOR = "; "
 
 
-def make_date_list_pairs(n, *, max_dates=4, rng=None) -> list[tuple[str, str]]:
+def make_date_list_pairs(n, *, max_dates=4, rng=None, locales=LOCALES, formats=FORMATS) -> list[tuple[str, str]]:
     """``n`` pairs (a list of 1 to ``max_dates`` written dates, their ISO forms); the number
-    of dates is drawn uniformly for each pair."""
+    of dates is drawn uniformly for each pair, each date's locale and format from ``locales``
+    and ``formats`` (as for :func:`~rnn_course.tasks.dates.make_date_pairs`)."""
     n = integer("n", n, low=0)
     max_dates = integer("max_dates", max_dates, low=1, high=20)
     gen = as_rng(rng)
     counts = gen.integers(1, max_dates + 1, n)
-    dates = iter(make_date_pairs(int(counts.sum()), rng=gen))
+    dates = iter(make_date_pairs(int(counts.sum()), rng=gen, locales=locales, formats=formats))
     pairs = []
     for k in counts:
         chosen = [next(dates) for _ in range(k)]
