@@ -20,12 +20,12 @@ from rnn_course.layers.attention import masked_softmax as reference_softmax
 # ------------------------------------------------------------------ Part 1: the masked softmax
 
 
-def softmax(e, mask, *, axis=0, masked=True, stable=True, after=False):
+def softmax(e, mask, *, axis=0, masked=True, stable=True, after=False, max_axis=None, sum_axis=None):
     z = np.where(mask, e, -np.inf) if masked and not after else e
     if stable:
-        z = z - z.max(axis=axis, keepdims=True)
+        z = z - z.max(axis=axis if max_axis is None else max_axis, keepdims=True)
     w = np.exp(z)
-    w = w / w.sum(axis=axis, keepdims=True)
+    w = w / w.sum(axis=axis if sum_axis is None else sum_axis, keepdims=True)
     return w * mask if after else w
 
 
@@ -40,11 +40,13 @@ SOFTMAX_MISTAKES = {
     "the softmax runs over the batch axis": lambda e, m: softmax(e, m, axis=-1),
     "padding is not masked": lambda e, m: softmax(e, m, masked=False),
     "the mask is applied after normalising": lambda e, m: softmax(e, m, after=True),
+    "the softmax runs over the batch axis\\.\n": lambda e, m: softmax(e, m, sum_axis=1),
     "sizes are right but in another order": lambda e, m: softmax(e, m).T,
     "calls rnn_course's reference code": reference_softmax,
     "changed its input e in place": lambda e, m: np.subtract(e, e.max(axis=0), out=e) is e and softmax(e, m),
 }
 STABILITY_MISTAKES = {
+    "the largest score is taken over the batch axis": lambda e, m: softmax(e, m, max_axis=1),
     "subtract each column's largest real score first": lambda e, m: softmax(e, m, stable=False),
 }
 
@@ -56,8 +58,8 @@ def test_softmax_mistakes_are_named(message):
 
 
 @pytest.mark.parametrize("message", STABILITY_MISTAKES)
-def test_an_unstable_softmax_is_named(message):
-    check_masked_softmax_shapes(STABILITY_MISTAKES[message])  # ordinary scores: fine
+def test_a_softmax_wrong_only_in_its_values_is_named(message):
+    check_masked_softmax_shapes(STABILITY_MISTAKES[message])  # the shapes and sums are right
     with pytest.raises(FeedbackError, match=message):
         check_masked_softmax_values(STABILITY_MISTAKES[message])
 

@@ -84,8 +84,13 @@ def reference_cache(s_prev, hs, params, mask) -> dict:
 
 def softmax_variant(e, mask, m: str = "") -> np.ndarray:
     """The masked softmax, right (``m=""``) or with the mistake ``m``: ``axis`` (over the batch),
-    ``no_mask`` (padding counted), ``after`` (padding zeroed after normalising)."""
+    ``max_axis`` (each row's largest score subtracted), ``no_mask`` (padding counted), ``after``
+    (padding zeroed after normalising)."""
     __tracebackhide__ = True
+    if m == "max_axis":
+        z = np.where(mask, e, -np.inf)
+        w = np.exp(z - z.max(axis=1, keepdims=True))
+        return w / w.sum(axis=0)
     if m == "axis":
         return masked_softmax(e.T, mask.T).T
     if m == "no_mask":

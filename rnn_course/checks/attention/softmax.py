@@ -18,6 +18,9 @@ MISTAKES = {
     "axis": ("the softmax runs over the batch axis.",
              "alpha is (S, B): each column (one example) must sum to 1 over the source positions, "
              "so normalise over axis 0, not axis 1 or -1."),
+    "max_axis": ("the largest score is taken over the batch axis.",
+                 "Subtracting a constant leaves a softmax unchanged only if it is the same for the whole "
+                 "column: subtract each column's largest real score, z.max(axis=0, keepdims=True)."),
     "no_mask": ("padding is not masked.",
                 "Padded positions (mask False) got weight: leave them out of the softmax, for example "
                 "with np.where(mask, e, -np.inf) before exp."),
@@ -35,6 +38,15 @@ def _run(fn, e, mask, context: str) -> np.ndarray:
     return got
 
 
+def _by_rows(got) -> None:
+    """Rows (one source position across the batch) that sum to 1: normalised over the batch axis."""
+    __tracebackhide__ = True
+    rows = got.sum(axis=1)
+    if close(rows, np.ones_like(rows)):
+        head, detail = MISTAKES["axis"]
+        raise FeedbackError(f"{SOFTMAX}: {head}\n{detail}")
+
+
 def _diagnose(got, want, e, mask, context: str) -> None:
     __tracebackhide__ = True
     if close(got, want):
@@ -45,6 +57,7 @@ def _diagnose(got, want, e, mask, context: str) -> None:
     if np.any(got[~mask] != 0):
         raise FeedbackError(f"{SOFTMAX}: padding gets weight.\nalpha must be exactly 0 where mask is False "
                             f"(found with {context}).")
+    _by_rows(got)
     sums = got.sum(axis=0)
     if not close(sums, np.ones_like(sums)):
         raise FeedbackError(f"{SOFTMAX}: a column does not sum to 1.\nEach column of alpha (one example) "
@@ -61,12 +74,13 @@ def check_masked_softmax_shapes(fn, hidden: bool = False) -> None:
     mine_e, mine_mask = private(e, mask)
     context = f"scores e {e.shape} and a mask with padding"
     got = _run(fn, e, mask, context)
-    for m in ("axis", "no_mask", "after"):
+    for m in ("axis", "no_mask", "after"):  # (max_axis sums to 1: the values check finds it)
         head, detail = MISTAKES[m]
         if close(got, softmax_variant(mine_e, mine_mask, m)):
             raise FeedbackError(f"{SOFTMAX}: {head}\n{detail}")
     if np.any(got[~mine_mask] != 0):
         raise FeedbackError(f"{SOFTMAX}: padding gets weight.\nalpha must be exactly 0 where mask is False.")
+    _by_rows(got)
     if not close(got.sum(axis=0), np.ones(e.shape[1])):
         raise FeedbackError(f"{SOFTMAX}: the columns do not sum to 1.\nEach column of alpha (one example) "
                             f"must sum to 1 over the source positions, axis 0.")
