@@ -144,16 +144,16 @@ def backward(dcontext, cache, *, tanh_prime=True, softmax_sum=True, softmax_grad
         de = alpha * (dalpha - (alpha * dalpha).sum(axis=0))
     else:
         de = alpha * dalpha
-    dpre = de[..., None] * cache["v_a"] * ((1 - u**2) if tanh_prime else 1.0)
-    dquery = dpre.sum(axis=0) if sum_positions else dpre
-    dhs = (alpha[..., None] * dcontext if alpha_path else 0) + (dpre @ cache["U_a"] if keys_path else 0)
+    da = de[..., None] * cache["v_a"] * ((1 - u**2) if tanh_prime else 1.0)
+    da_sum = da.sum(axis=0) if sum_positions else da
+    dhs = (alpha[..., None] * dcontext if alpha_path else 0) + (da @ cache["U_a"] if keys_path else 0)
     scale = 1.0 / hs.shape[1] if batch == "mean" else 1.0
-    grads = {"W_a": scale * np.einsum("sba,bq->aq", dpre, cache["s_prev"]),
-             "U_a": scale * np.einsum("sba,sbh->ah", dpre, hs),
+    grads = {"W_a": scale * np.einsum("sba,bq->aq", da, cache["s_prev"]),
+             "U_a": scale * np.einsum("sba,sbh->ah", da, hs),
              "v_a": scale * np.einsum("sb,sba->a", de, u)}
     if batch == "each":
         grads["v_a"] = np.einsum("sb,sba->ba", de, u)
-    return dquery @ cache["W_a"], dhs, grads
+    return da_sum @ cache["W_a"], dhs, grads
 
 
 @pytest.mark.parametrize("hidden", [False, True])

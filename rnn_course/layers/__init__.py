@@ -8,6 +8,8 @@
 - :mod:`~rnn_course.layers.stacked`: deep (stacked) and bidirectional RNNs, built from the
   sequence functions of the RNN and the GRU;
 - :mod:`~rnn_course.layers.output`: the output layer ``o_t = softmax(W_y h_t + b_y)``;
+- :mod:`~rnn_course.layers.attention`: additive (and multiplicative) attention over the
+  states of an encoder, with padding masked;
 - :mod:`~rnn_course.layers.pytorch`: LSTM and GRU parameters to and from PyTorch's layout;
 - :mod:`~rnn_course.layers.unroll`: any cell function over a sequence, keeping each step's cache.
 

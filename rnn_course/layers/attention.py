@@ -257,21 +257,21 @@ def attention_backward(dcontext, cache, *, dalpha=None):
     require_shape("dcontext", dcontext, hs.shape[1:], like="the context")
     # c = Σ_s α_s h_s: each h_s gets α_s dc, each α_s gets h_s · dc
     dhs = alpha[..., None] * dcontext
-    da = np.einsum("s...h,...h->s...", hs, dcontext)
+    dalpha_c = np.einsum("s...h,...h->s...", hs, dcontext)
     if dalpha is not None:
         dalpha = as_float_array("dalpha", dalpha)
         require_shape("dalpha", dalpha, alpha.shape, like="alpha")
-        da = da + dalpha
-    de = masked_softmax_backward(da, alpha)
+        dalpha_c = dalpha_c + dalpha
+    de = masked_softmax_backward(dalpha_c, alpha)
     W_a = cache["W_a"]
     if score == "additive":
         u, v_a = cache["u"], cache["v_a"]
         # e_s = v_a · u_s, u_s = tanh(W_a s_prev + U_a h_s)
-        dpre = de[..., None] * v_a * (1 - u**2)  # (S, [B,] A), the gradient of W_a s_prev + U_a h_s
-        dquery = dpre.sum(axis=0)  # W_a s_prev is added at every position
-        ds_prev = dquery @ W_a
-        grads = {"W_a": _flat(dquery).T @ _flat(s_prev), "v_a": de.reshape(-1) @ _flat(u)}
-        dkeys = dpre
+        da = de[..., None] * v_a * (1 - u**2)  # (S, [B,] A): a_s = W_a s_prev + U_a h_s, u_s = tanh(a_s)
+        da_sum = da.sum(axis=0)  # W_a s_prev is added at every position
+        ds_prev = da_sum @ W_a
+        grads = {"W_a": _flat(da_sum).T @ _flat(s_prev), "v_a": de.reshape(-1) @ _flat(u)}
+        dkeys = da  # the keys U_a h_s are added to a_s as they are
     else:
         keys = cache["keys"]
         # e_s = s_prev · k_s, k_s = W_a h_s

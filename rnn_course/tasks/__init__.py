@@ -7,6 +7,11 @@ over :func:`~rnn_course.fit`.
 - :mod:`~rnn_course.tasks.charlm`: a character-level language model of first names (the
   offline ``names`` package).
 
+- :mod:`~rnn_course.tasks.dates`, :mod:`~rnn_course.tasks.date_lists`,
+  :mod:`~rnn_course.tasks.seq2seq` and :mod:`~rnn_course.tasks.attention_seq2seq`: dates
+  written in eight locales (Babel) and lists of them, to ISO 8601, by an encoder–decoder
+  without and with attention;
+
 - :mod:`~rnn_course.tasks.series`, :mod:`~rnn_course.tasks.series_data` and
   :mod:`~rnn_course.tasks.forecast`: windows of a series without leakage, baselines, real
   series (vega_datasets, statsmodels), a many-to-one forecaster;

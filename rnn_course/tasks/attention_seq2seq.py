@@ -43,7 +43,7 @@ from ..training.loop import fit
 from ..training.optim import Adam
 from ..training.sampling import greedy
 from ..training.schedule import LinearDecay
-from .seq2seq import Seq2SeqVocab, _part, init_seq2seq
+from .seq2seq import Seq2SeqVocab, _part, greedy_decode, init_seq2seq, seq2seq_loss_and_grads
 
 
 def init_attention_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=64, attention_size=None,
@@ -69,7 +69,7 @@ def _encode(params, src_ids, src_mask):
     return hs, s0, (emb_cache, gru_cache, last_cache)
 
 
-def _decode_step(params, att, dec, keys, hs, src_mask, y_prev, s_prev):
+def _decode_step(att, dec, keys, hs, src_mask, y_prev, s_prev):
     """One decoder step: attend, then the GRU; returns s_t, α_t and the two caches."""
     context, alpha, att_cache = attention_forward(s_prev, hs, att, src_mask, keys=keys)
     s, gru_cache = gru_cell_forward(np.concatenate([y_prev, context], axis=-1), s_prev, dec)
@@ -89,7 +89,7 @@ def attention_loss_and_grads(params, batch):
     Y, tgt_emb_cache = embedding_forward(tgt_in, params["E_tgt"])
     states, caches = [], []
     for t in range(tgt_in.shape[0]):
-        s, _, step_caches = _decode_step(params, att, dec, keys, hs, src_mask, Y[t], s)
+        s, _, step_caches = _decode_step(att, dec, keys, hs, src_mask, Y[t], s)
         states.append(s)
         caches.append(step_caches)
     logits, out_cache = output_forward(np.stack(states), params)
@@ -141,7 +141,7 @@ def attention_greedy_decode(params, vocab: Seq2SeqVocab, sources, *, max_len=Non
     out = np.zeros((max_len, len(sources)), dtype=np.int64)
     alphas = np.zeros((max_len, *src_ids.shape))
     for t in range(max_len):
-        s, alphas[t], _ = _decode_step(params, att, dec, keys, hs, src_mask, params["E_tgt"][prev], s)
+        s, alphas[t], _ = _decode_step(att, dec, keys, hs, src_mask, params["E_tgt"][prev], s)
         prev = out[t] = greedy(output_forward(s, params)[0])
     texts, weights = [], []
     for b, col in enumerate(out.T):
@@ -178,3 +178,35 @@ def train_translator(params, loss_and_grads, vocab: Seq2SeqVocab, pairs, *, step
     opt = LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), steps, final=final_lr)
     return fit(params, loss_and_grads, length_batches(vocab, pairs, batch_size), opt, steps,
                max_norm=max_norm, evaluate=evaluate, eval_every=eval_every, rng=as_rng(rng))
+
+
+#: The two models :func:`compare_attention` trains: (initialiser, loss and gradients, decoder).
+MODELS = {
+    "without attention": (init_seq2seq, seq2seq_loss_and_grads, greedy_decode),
+    "with attention": (init_attention_seq2seq, attention_loss_and_grads, attention_greedy_decode),
+}
+
+
+def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=900, batch_size=32,
+                      embed_size=32, hidden_size=64, attention_size=32, lr=1e-2, dtype=np.float32) -> dict:
+    """Train the encoder–decoder without and with attention on ``train`` under one budget, once
+    per seed, and translate ``sources`` with each.
+
+    For a seed, both models start from the same weights wherever they share them (the
+    embeddings, both GRUs, the output layer: :func:`init_attention_seq2seq` draws those
+    first, as :func:`~rnn_course.tasks.seq2seq.init_seq2seq` does) and see the same batches
+    (:func:`train_translator` with the same seed), so attention is the only difference.
+    Returns ``{(model, seed): {"params", "predicted", "seconds"}}`` with ``model`` a key of
+    :data:`MODELS`.
+    """
+    sizes = dict(embed_size=embed_size, hidden_size=hidden_size)
+    runs = {}
+    for seed in seeds:
+        for name, (init, loss_and_grads, decode) in MODELS.items():
+            extra = {"attention_size": attention_size} if name == "with attention" else {}
+            params = {k: v.astype(dtype) for k, v in init(vocab, **sizes, **extra, rng=seed).items()}
+            run = train_translator(params, loss_and_grads, vocab, train, steps=steps, batch_size=batch_size,
+                                   lr=lr, rng=seed)
+            runs[name, seed] = {"params": params, "predicted": decode(params, vocab, sources),
+                                "seconds": run.seconds}
+    return runs

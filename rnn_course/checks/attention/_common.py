@@ -124,12 +124,12 @@ def backward_variant(dcontext, cache, m: str = "") -> dict[str, np.ndarray]:
         de = alpha * dalpha
     else:
         de = alpha * (dalpha - (alpha * dalpha).sum(axis=0))
-    dpre = de[..., None] * v_a * (1.0 if m == "no_tanh" else 1 - u**2)
-    dquery = dpre.sum(axis=0)
-    paths = {"no_alpha_path": alpha[..., None] * dcontext, "no_keys_path": dpre @ U_a}
+    da = de[..., None] * v_a * (1.0 if m == "no_tanh" else 1 - u**2)
+    da_sum = da.sum(axis=0)
+    paths = {"no_alpha_path": alpha[..., None] * dcontext, "no_keys_path": da @ U_a}
     dhs = sum(v for k, v in paths.items() if k != m)
-    return {"ds_prev": dquery @ W_a, "dhs": dhs, "W_a": dquery.T @ cache["s_prev"],
-            "U_a": dpre.reshape(-1, dpre.shape[-1]).T @ hs.reshape(-1, hs.shape[-1]),
+    return {"ds_prev": da_sum @ W_a, "dhs": dhs, "W_a": da_sum.T @ cache["s_prev"],
+            "U_a": da.reshape(-1, da.shape[-1]).T @ hs.reshape(-1, hs.shape[-1]),
             "v_a": de.reshape(-1) @ u.reshape(-1, u.shape[-1])}
 
 

@@ -30,7 +30,7 @@ MISTAKES = {
                       "c = Σ_s alpha_s h_s, so each h_s also gets alpha_s * dcontext: "
                       "alpha[..., None] * dcontext."),
     "no_keys_path": ("dhs misses the path through the scores.",
-                     "Each h_s is also read by its score through U_a: add dpre @ U_a, where dpre is the "
+                     "Each h_s is also read by its score through U_a: add da @ U_a, where da is the "
                      "gradient of W_a s_prev + U_a h_s."),
 }
 OUTPUTS = ("ds_prev", "dhs")
@@ -59,7 +59,7 @@ def _run(fn, dcontext, cache, want, context) -> dict[str, np.ndarray]:
         raise FeedbackError(
             f"{BACKWARD}: ds_prev is not summed over the source positions.\n"
             f"It is {got['ds_prev'].shape}: W_a s_prev is added at every position, so its gradient is the sum over "
-            f"axis 0 of dpre (then @ W_a), ({B}, {Q}).")
+            f"axis 0 of da (then @ W_a), ({B}, {Q}).")
     for k in OUTPUTS:
         require_result_shape(got[k], want[k].shape, BACKWARD, k, context)
     missing = [k for k in PARAMS if k not in grads]
@@ -96,8 +96,8 @@ def _diagnose(got, want, mine, keys, context: str) -> None:
                             f"nothing flows back to them.")
     k = wrong[0]
     what = k if k in OUTPUTS else f'grads["{k}"]'
-    how = {"ds_prev": "dpre summed over the positions, @ W_a", "dhs": "alpha * dcontext + dpre @ U_a",
-           "W_a": "(dpre summed over the positions).T @ s_prev", "U_a": "dpre.T @ h_s, summed over s and b",
+    how = {"ds_prev": "da summed over the positions, @ W_a", "dhs": "alpha * dcontext + da @ U_a",
+           "W_a": "(da summed over the positions).T @ s_prev", "U_a": "da.T @ h_s, summed over s and b",
            "v_a": "de times u, summed over s and b"}[k]
     raise FeedbackError(f"{BACKWARD}: {what} is wrong.\nWith {context} it differs by up to "
                         f"{max_diff(got[k], want[k]):.3g}; it is {how}.")
