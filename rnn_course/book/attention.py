@@ -3,6 +3,8 @@
 - :func:`plot_attention`: the weights of one translation as a heatmap, one row per output
   character, one column per input character;
 - :func:`plot_attention_examples`: a few short inputs side by side above one long one;
+- :func:`where_it_looks`: for each digit of a translated list of dates, whether the largest
+  weight fell on the date, and on the field (year, month, day), that the digit comes from;
 - :func:`accuracy_by_bins` and :func:`plot_accuracy_by_length_models`: exact matches and
   character accuracy in bins of input length, for several models and seeds.
 
@@ -15,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
+from ..tasks.date_lists import field_spans
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _END = "</s>"
@@ -53,14 +56,37 @@ def plot_attention_examples(examples, long) -> Figure:
     examples = list(examples)
     if not examples:
         raise ValueError("examples must hold at least one (weights, source, output)")
+    short_rows = max(np.shape(w)[0] for w, _, _ in examples)
+    long_rows = np.shape(long[0])[0]
     width = max(9.0, 0.16 * len(long[1]) + 1.5)
-    fig = Figure(figsize=(width, 7.8))
-    grid = GridSpec(2, len(examples), figure=fig, height_ratios=(1.0, 1.25), hspace=0.45, wspace=0.35)
+    fig = Figure(figsize=(width, 0.16 * (short_rows + long_rows) + 2.6))
+    grid = GridSpec(2, len(examples), figure=fig, height_ratios=(short_rows, long_rows), hspace=0.3, wspace=0.35)
     for i, (weights, source, output) in enumerate(examples):
         plot_attention(weights, source, output, ax=fig.add_subplot(grid[0, i]))
     plot_attention(*long, ax=fig.add_subplot(grid[1, :]))
-    fig.subplots_adjust(left=0.05, right=0.99, top=0.97, bottom=0.08)
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.98, bottom=0.06)
     return fig
+
+
+def where_it_looks(weights, source: str, target: str) -> dict[str, list[bool]]:
+    """For each digit of ``target`` (the right translation of the list of dates ``source``) and
+    the weights of the step that wrote it (``weights`` as :func:`plot_attention` takes them):
+    whether the largest weight fell inside the input's date it comes from (``"date"``), and
+    inside its field, one character of slack on each side (``"year"``, ``"month"``, ``"day"``;
+    see :func:`~rnn_course.tasks.date_lists.field_spans`)."""
+    weights = np.asarray(weights, dtype=float)
+    hits: dict[str, list[bool]] = {"date": [], "year": [], "month": [], "day": []}
+    for j, spans in enumerate(field_spans(source, target)):
+        for k in range(10):
+            if k in (4, 7):
+                continue  # the dashes
+            field = "year" if k < 4 else "month" if k < 7 else "day"
+            s = int(np.argmax(weights[11 * j + k]))
+            hits["date"].append(spans["date"][0] <= s < spans["date"][1])
+            if field in spans:
+                start, stop = spans[field]
+                hits[field].append(start - 1 <= s <= stop)
+    return hits
 
 
 def accuracy_by_bins(lengths, scores, bins) -> tuple[list[str], np.ndarray, np.ndarray]:

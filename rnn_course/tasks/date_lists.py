@@ -14,6 +14,8 @@ Book: chapter 6, attention.
 
 from __future__ import annotations
 
+import re
+
 from .._validate import as_rng, integer
 from .dates import FORMATS, LOCALES, make_date_pairs
 
@@ -39,3 +41,31 @@ def make_date_list_pairs(n, *, max_dates=4, rng=None, locales=LOCALES, formats=F
 def date_count(target: str) -> int:
     """How many dates an ISO target list holds (``"1998-03-07 2001-06-03"``: 2)."""
     return len(target.split())
+
+
+_TOKEN = re.compile(r"\d+|[^\W\d]+")
+
+
+def field_spans(source: str, target: str) -> list[dict[str, tuple[int, int]]]:
+    """Where each date of a list says its year, month and day: one dict per date of ``target``
+    (its ISO form read against ``source``), ``{"date", "year", "month", "day"}`` to the span
+    ``(start, stop)`` of ``source`` characters. ``"date"`` runs to the end of the separator after it;
+    ``"month"`` is the month's name (any word but "de") or, in a numeric date, its number.
+    A field that cannot be told apart (a numeric date whose day and month are the same number)
+    is left out."""
+    parts, dates = source.split(SEPARATOR), target.split()
+    if len(parts) != len(dates):
+        raise ValueError(f"source has {len(parts)} dates but target {len(dates)}")
+    spans, start = [], 0
+    for part, iso in zip(parts, dates):
+        year, month, day = iso.split("-")
+        tokens = [(m.group(), start + m.start(), start + m.end()) for m in _TOKEN.finditer(part)]
+        words = [(a, b) for t, a, b in tokens if t.isalpha() and t.lower() != "de"]
+        numbers = [(int(t), a, b) for t, a, b in tokens if t.isdigit() and len(t) <= 2]
+        found = {"date": [(start, start + len(part) + len(SEPARATOR))],
+                 "year": [(a, b) for t, a, b in tokens if t == year],
+                 "day": [(a, b) for n, a, b in numbers if n == int(day)],
+                 "month": words or [(a, b) for n, a, b in numbers if n == int(month)]}
+        spans.append({k: v[0] for k, v in found.items() if len(v) == 1})
+        start += len(part) + len(SEPARATOR)
+    return spans

@@ -103,19 +103,21 @@ def _diagnose(got, want, mine, keys, context: str) -> None:
                         f"{max_diff(got[k], want[k]):.3g}; it is {how}.")
 
 
+def _check(fn, hidden: bool, seed: int, keys: tuple[str, ...], what: str) -> None:
+    __tracebackhide__ = True
+    args, mine, want, context = _case(hidden, seed)
+    got = _run(fn, *args, want, context)
+    _diagnose(got, want, mine, keys, context)
+    passed(f"{BACKWARD}: the right {what}", hidden)
+
+
 def check_attention_backward_inputs(fn, hidden: bool = False) -> None:
     """ds_prev and dhs, the gradients that flow on to the decoder and the encoder."""
     __tracebackhide__ = True
-    args, mine, want, context = _case(hidden, 85)
-    got = _run(fn, *args, want, context)
-    _diagnose(got, want, mine, OUTPUTS, context)
-    passed(f"{BACKWARD}: the right ds_prev and dhs", hidden)
+    _check(fn, hidden, 85, OUTPUTS, "ds_prev and dhs")
 
 
 def check_attention_backward_params(fn, hidden: bool = False) -> None:
     """The gradients of W_a, U_a and v_a, summed over the positions and the batch."""
     __tracebackhide__ = True
-    args, mine, want, context = _case(hidden, 86)
-    got = _run(fn, *args, want, context)
-    _diagnose(got, want, mine, PARAMS, context)
-    passed(f"{BACKWARD}: the right gradients of W_a, U_a and v_a", hidden)
+    _check(fn, hidden, 86, PARAMS, "gradients of W_a, U_a and v_a")
