@@ -1,4 +1,4 @@
-"""Watching a learner's function while it runs (exercises ex01 to ex07): which reference
+"""Watching a learner's function while it runs (exercises ex01 to ex08): which reference
 functions it calls, and whether it runs the learner's function it builds on (see
 :class:`Uses`), so that a check can blame the right function."""
 
