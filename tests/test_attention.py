@@ -193,7 +193,7 @@ def test_attention_seq2seq_gradients():
     batch = (*vocab.encode_sources([s for s, _ in pairs]), *vocab.encode_targets([t for _, t in pairs]))
     _, grads = attention_loss_and_grads(params, batch)
     assert set(grads) == set(params)
-    for key in ("att.W_a", "att.U_a", "att.v_a", "enc.U_h", "enc.W_z", "dec.U_h", "E_src", "W_y"):
+    for key in ("att.W_a", "att.U_a", "att.v_a", "enc.U_h", "enc.W_z", "dec.U_h", "E_src", "W_y", "W_yc"):
         def loss(p, key=key):
             return attention_loss_and_grads({**params, key: p}, batch)[0]
         numeric = numerical_gradient(loss, params[key].copy())

@@ -8,12 +8,13 @@ padding masked) and reads the context ``c_t`` next to the previous character::
     s_0 = h_S                                  the state after the last real character
     c_t, α_t = attention(s_{t-1}, h_1 … h_S)
     s_t = GRU_dec(s_{t-1}, [E_tgt[y_{t-1}], c_t])
-    p_t = softmax(W_y s_t + b_y)
+    p_t = softmax(W_y s_t + W_yc c_t + b_y)
 
-Everything else is as in :mod:`~rnn_course.tasks.seq2seq`: the same vocabulary, the same
-decoder input (the previous character and a context of H numbers; there the one summary
-``c`` at every step, here ``c_t``), teacher forcing, the mean cross-entropy per target
-character, and greedy decoding, which here also returns the weights ``α`` to plot.
+As in Bahdanau et al., the output reads the context too (``W_yc``). Everything else is as
+in :mod:`~rnn_course.tasks.seq2seq`: the same vocabulary, the same decoder input (the
+previous character and a context of H numbers; there the one summary ``c`` at every
+step, here ``c_t``), teacher forcing, the mean cross-entropy per target character, and
+greedy decoding, which here also returns the weights ``α`` to plot.
 
     params = init_attention_seq2seq(vocab, embed_size=32, hidden_size=64, rng=0)
     run = train_translator(params, attention_loss_and_grads, vocab, pairs, steps=600, rng=0)
@@ -50,14 +51,21 @@ def init_attention_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=64
                            rng=None) -> dict:
     """The parameters of :func:`~rnn_course.tasks.seq2seq.init_seq2seq` (``E_src``, ``E_tgt``,
     ``enc.*``, ``dec.*`` with a decoder input D + H wide, ``W_y``, ``b_y``), drawn the same
-    way from the same seed, and the attention's ``att.W_a`` (A, H), ``att.U_a`` (A, H),
-    ``att.v_a`` (A,), A = ``attention_size`` (H by default)."""
+    way from the same seed, then the attention's ``att.W_a`` (A, H), ``att.U_a`` (A, H),
+    ``att.v_a`` (A,), A = ``attention_size`` (H by default), and the output layer's weights
+    on the context, ``W_yc`` (V, H)."""
     gen = as_rng(rng)
     params = init_seq2seq(vocab, embed_size=embed_size, hidden_size=hidden_size, rng=gen)
-    H = params["W_y"].shape[1]
+    V, H = params["W_y"].shape
     att = init_attention_params(H, H, attention_size, rng=gen)
     params.update({f"att.{k}": v for k, v in att.items()})
+    params["W_yc"] = gen.uniform(-1 / np.sqrt(H), 1 / np.sqrt(H), (V, H))
     return params
+
+
+def _output(params):
+    """The output layer reads the state and the context: ``W_y s_t + W_yc c_t + b_y``."""
+    return {"W_y": np.concatenate([params["W_y"], params["W_yc"]], axis=1), "b_y": params["b_y"]}
 
 
 def _encode(params, src_ids, src_mask):
@@ -70,10 +78,11 @@ def _encode(params, src_ids, src_mask):
 
 
 def _decode_step(att, dec, keys, hs, src_mask, y_prev, s_prev):
-    """One decoder step: attend, then the GRU; returns s_t, α_t and the two caches."""
+    """One decoder step: attend, then the GRU; returns [s_t, c_t] (what the output layer
+    reads), α_t and the two caches."""
     context, alpha, att_cache = attention_forward(s_prev, hs, att, src_mask, keys=keys)
     s, gru_cache = gru_cell_forward(np.concatenate([y_prev, context], axis=-1), s_prev, dec)
-    return s, alpha, (att_cache, gru_cache)
+    return np.concatenate([s, context], axis=-1), alpha, (att_cache, gru_cache)
 
 
 def attention_loss_and_grads(params, batch):
@@ -87,14 +96,17 @@ def attention_loss_and_grads(params, batch):
     att, dec = _part(params, "att."), _part(params, "dec.")
     keys, keys_cache = attention_keys(hs, att)  # U_a h_s: the same at every step
     Y, tgt_emb_cache = embedding_forward(tgt_in, params["E_tgt"])
-    states, caches = [], []
+    H = s.shape[-1]
+    read, caches = [], []  # [s_t, c_t] of every step
     for t in range(tgt_in.shape[0]):
-        s, _, step_caches = _decode_step(att, dec, keys, hs, src_mask, Y[t], s)
-        states.append(s)
+        s_c, _, step_caches = _decode_step(att, dec, keys, hs, src_mask, Y[t], s)
+        s = s_c[..., :H]
+        read.append(s_c)
         caches.append(step_caches)
-    logits, out_cache = output_forward(np.stack(states), params)
+    logits, out_cache = output_forward(np.stack(read), _output(params))
     loss, dlogits = softmax_cross_entropy(logits, tgt_out, mask=tgt_mask, reduction="mean")
-    dstates, grads = output_backward(dlogits, out_cache)
+    dread, out_grads = output_backward(dlogits, out_cache)
+    grads = {"W_y": out_grads["W_y"][:, :H], "W_yc": out_grads["W_y"][:, H:], "b_y": out_grads["b_y"]}
 
     D = Y.shape[-1]
     dY, dhs, dkeys = np.zeros_like(Y), np.zeros_like(hs), np.zeros_like(keys)
@@ -102,9 +114,10 @@ def attention_loss_and_grads(params, batch):
     ds = np.zeros_like(s)
     for t in reversed(range(tgt_in.shape[0])):
         att_cache, gru_cache = caches[t]
-        dx, ds, g = gru_cell_backward(dstates[t] + ds, gru_cache)
+        dx, ds, g = gru_cell_backward(dread[t, ..., :H] + ds, gru_cache)
         dY[t] = dx[..., :D]
-        ds_att, dhs_t, ga = attention_backward(dx[..., D:], att_cache)
+        # c_t feeds the GRU step and the output layer
+        ds_att, dhs_t, ga = attention_backward(dx[..., D:] + dread[t, ..., H:], att_cache)
         ds = ds + ds_att  # s_{t-1} feeds both the GRU and the attention
         dhs += dhs_t
         dkeys += ga.pop("keys")
@@ -137,12 +150,14 @@ def attention_greedy_decode(params, vocab: Seq2SeqVocab, sources, *, max_len=Non
     hs, s, _ = _encode(params, src_ids, src_mask)
     att, dec = _part(params, "att."), _part(params, "dec.")
     keys, _ = attention_keys(hs, att)
+    out_params = _output(params)
     prev = np.full(len(sources), 1)
     out = np.zeros((max_len, len(sources)), dtype=np.int64)
     alphas = np.zeros((max_len, *src_ids.shape))
     for t in range(max_len):
-        s, alphas[t], _ = _decode_step(att, dec, keys, hs, src_mask, params["E_tgt"][prev], s)
-        prev = out[t] = greedy(output_forward(s, params)[0])
+        s_c, alphas[t], _ = _decode_step(att, dec, keys, hs, src_mask, params["E_tgt"][prev], s)
+        s = s_c[..., : s.shape[-1]]
+        prev = out[t] = greedy(output_forward(s_c, out_params)[0])
     texts, weights = [], []
     for b, col in enumerate(out.T):
         stop = np.flatnonzero(col == 2)
@@ -188,7 +203,7 @@ MODELS = {
 
 
 def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=900, batch_size=32,
-                      embed_size=32, hidden_size=64, attention_size=32, lr=1e-2, dtype=np.float32) -> dict:
+                      embed_size=32, hidden_size=64, attention_size=32, lr=5e-3, dtype=np.float32) -> dict:
     """Train the encoder–decoder without and with attention on ``train`` under one budget, once
     per seed, and translate ``sources`` with each.
 
