@@ -202,7 +202,7 @@ MODELS = {
 }
 
 
-def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=900, batch_size=32,
+def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=1200, batch_size=32,
                       embed_size=32, hidden_size=64, attention_size=32, lr=5e-3, dtype=np.float32) -> dict:
     """Train the encoder–decoder without and with attention on ``train`` under one budget, once
     per seed, and translate ``sources`` with each.
