@@ -14,8 +14,13 @@
   the grader with proxies for the learner's functions;
 - :mod:`~rnn_course.grading.repair`: a submission read leniently and matched to the
   release notebook (invalid JSON, edited metadata), with what was repaired;
+- :mod:`~rnn_course.grading.allowlist`: the few helpers of ``rnn_course`` an assignment's
+  answers may use while grading;
 - :mod:`~rnn_course.grading.nbgrader_plugins`: the pieces nbgrader's ``autograde`` and
   ``export`` use (configured in ``nbgrader_config.py``);
+- :mod:`~rnn_course.grading.store`: the cached verdicts and the report of problems;
+- :mod:`~rnn_course.grading.autograde_many`: nbgrader's ``autograde`` of several
+  assignments in one process;
 - :mod:`~rnn_course.grading.command`: ``rnn-course-grade``, every submission of an
   assignment on all cores (or a Dask cluster), resumable, with a report of what went wrong.
 

