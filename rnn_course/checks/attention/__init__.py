@@ -9,7 +9,9 @@ learner's code runs.
 
 - :mod:`~rnn_course.checks.attention.softmax`: Part 1;
 - :mod:`~rnn_course.checks.attention.forward`: Part 2;
-- :mod:`~rnn_course.checks.attention.backward`: Part 3.
+- :mod:`~rnn_course.checks.attention.backward`: Part 3;
+- ``_common``: what the three share (the inputs, the reference values, the cache contract,
+  the attention step computed with each typical mistake).
 """
 
 from .backward import check_attention_backward_inputs, check_attention_backward_params
