@@ -202,7 +202,7 @@ MODELS = {
 }
 
 
-def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=1200, batch_size=32,
+def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), steps=900, batch_size=32,
                       embed_size=32, hidden_size=64, attention_size=32, lr=5e-3, dtype=np.float32) -> dict:
     """Train the encoder–decoder without and with attention on ``train`` under one budget, once
     per seed, and translate ``sources`` with each.
@@ -211,9 +211,14 @@ def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), s
     embeddings, both GRUs, the output layer: :func:`init_attention_seq2seq` draws those
     first, as :func:`~rnn_course.tasks.seq2seq.init_seq2seq` does) and see the same batches
     (:func:`train_translator` with the same seed), so attention is the only difference.
+    ``lr`` is one learning rate for both, or a dict with one per model (keys of :data:`MODELS`).
     Returns ``{(model, seed): {"params", "predicted", "seconds"}}`` with ``model`` a key of
     :data:`MODELS`.
     """
+    rates = lr if isinstance(lr, dict) else dict.fromkeys(MODELS, lr)
+    unknown = sorted(set(MODELS) - set(rates))
+    if unknown:
+        raise KeyError(f"lr has no learning rate for {unknown}; give one for each of {sorted(MODELS)}")
     sizes = dict(embed_size=embed_size, hidden_size=hidden_size)
     runs = {}
     for seed in seeds:
@@ -221,7 +226,7 @@ def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), s
             extra = {"attention_size": attention_size} if name == "with attention" else {}
             params = {k: v.astype(dtype) for k, v in init(vocab, **sizes, **extra, rng=seed).items()}
             run = train_translator(params, loss_and_grads, vocab, train, steps=steps, batch_size=batch_size,
-                                   lr=lr, rng=seed)
+                                   lr=rates[name], rng=seed)
             runs[name, seed] = {"params": params, "predicted": decode(params, vocab, sources),
                                 "seconds": run.seconds}
     return runs
