@@ -13,6 +13,7 @@ Book: chapter 6, attention.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
@@ -59,7 +60,7 @@ def plot_attention_examples(examples, long) -> Figure:
     short_rows = max(np.shape(w)[0] for w, _, _ in examples)
     long_rows = np.shape(long[0])[0]
     width = max(9.0, 0.16 * len(long[1]) + 1.5)
-    fig = Figure(figsize=(width, 0.16 * (short_rows + long_rows) + 2.6))
+    fig = plt.figure(figsize=(width, 0.16 * (short_rows + long_rows) + 2.6))
     grid = GridSpec(2, len(examples), figure=fig, height_ratios=(short_rows, long_rows), hspace=0.3, wspace=0.35)
     for i, (weights, source, output) in enumerate(examples):
         plot_attention(weights, source, output, ax=fig.add_subplot(grid[0, i]))
@@ -110,8 +111,7 @@ def plot_accuracy_by_length_models(lengths, results, bins) -> Figure:
     ``results`` maps a model's name to a list (one per seed) of ``(exact, chars)``, each an
     array with one score per example, in the order of ``lengths``.
     """
-    fig = Figure(figsize=(9.0, 3.6))
-    axes = fig.subplots(1, 2, sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), sharey=True)
     colours = (STATE, HIDDEN, "#555555")
     for panel, (ax, what) in enumerate(zip(axes, ("exact matches", "characters right"))):
         for i, (name, runs) in enumerate(results.items()):
