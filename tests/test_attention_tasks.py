@@ -18,7 +18,8 @@ from rnn_course.book.attention import (accuracy_by_bins, plot_accuracy_by_length
 from rnn_course.tasks.attention_seq2seq import (attention_greedy_decode, init_attention_seq2seq,  # noqa: E402
                                                 length_batches, train_translator)
 from rnn_course.tasks.attention_seq2seq import attention_loss_and_grads  # noqa: E402
-from rnn_course.tasks.date_lists import date_count, field_spans, make_date_list_pairs  # noqa: E402
+from rnn_course.tasks.date_lists import (date_count, field_spans, make_date_list_pairs,  # noqa: E402
+                                        parse_date_list)
 from rnn_course.tasks.seq2seq import Seq2SeqVocab, init_seq2seq  # noqa: E402
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -37,6 +38,14 @@ def test_lists_of_dates():
     assert all(re.fullmatch(r"\d\d\.\d\d\.\d{4}", s) for s, _ in one)
     with pytest.raises(ValueError, match="max_dates must be an integer from 1 to 20"):
         make_date_list_pairs(3, max_dates=0)
+
+
+def test_the_rules_read_each_date_of_a_list():
+    pytest.importorskip("babel")
+    assert parse_date_list("7 mars 1998; 07.03.1940") == "1998-03-07 1940-03-07"
+    assert parse_date_list("Mar 7, 1998; the seventh; 31.02.2000") == "1998-03-07 ? ?"
+    with pytest.raises(TypeError, match="text must be a string, got list"):
+        parse_date_list(["7 mars 1998"])
 
 
 def test_field_spans_find_each_part_of_each_date():

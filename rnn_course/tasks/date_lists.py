@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .._validate import as_rng, integer
-from .dates import FORMATS, LOCALES, make_date_pairs
+from .dates import FORMATS, LOCALES, make_date_pairs, parse_date
 
 SEPARATOR = "; "
 
@@ -41,6 +41,15 @@ def make_date_list_pairs(n, *, max_dates=4, rng=None, locales=LOCALES, formats=F
 def date_count(target: str) -> int:
     """How many dates an ISO target list holds (``"1998-03-07 2001-06-03"``: 2)."""
     return len(target.split())
+
+
+def parse_date_list(text: str, months=None) -> str:
+    """The rule-based baseline on a list: each date of ``text`` (dates joined by ``"; "``)
+    read by :func:`~rnn_course.tasks.dates.parse_date` with ``months``, their ISO forms joined
+    by spaces; a date the rules cannot read is written ``"?"``."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    return " ".join(parse_date(part, months) or "?" for part in text.split(SEPARATOR))
 
 
 _TOKEN = re.compile(r"\d+|[^\W\d]+")
