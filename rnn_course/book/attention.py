@@ -128,6 +128,6 @@ def plot_accuracy_by_length_models(lengths, results, bins) -> Figure:
         ax.set_ylim(-0.03, 1.05)
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel("share of the test inputs")
-    axes[0].legend(fontsize=9, loc="lower left")
+    axes[0].legend(fontsize=9, loc="center right")
     fig.tight_layout()
     return fig
