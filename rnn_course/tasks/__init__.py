@@ -15,6 +15,8 @@ over :func:`~rnn_course.fit`.
 - :mod:`~rnn_course.tasks.dates`, :mod:`~rnn_course.tasks.dialog` and
   :mod:`~rnn_course.tasks.seq2seq`: dates in eight locales paired with ISO 8601 (Babel's
   CLDR data), lines of film dialogue with their replies, and an encoder–decoder for strings;
+- :mod:`~rnn_course.tasks.date_lists` and :mod:`~rnn_course.tasks.attention_seq2seq`:
+  lists of those dates, and an encoder–decoder with attention;
 
 - :mod:`~rnn_course.tasks.series`, :mod:`~rnn_course.tasks.series_data` and
   :mod:`~rnn_course.tasks.forecast`: windows of a series without leakage, baselines, real
