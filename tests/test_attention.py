@@ -183,8 +183,8 @@ def test_bad_calls_are_named():
 
 
 def test_attention_seq2seq_gradients():
-    from rnn_course.tasks.attention_seq2seq import attention_loss_and_grads, init_attention_seq2seq
-    from rnn_course.tasks.seq2seq import Seq2SeqVocab
+    from rnn_course.tasks.language.attention_seq2seq import attention_loss_and_grads, init_attention_seq2seq
+    from rnn_course.tasks.language.seq2seq import Seq2SeqVocab
 
     pairs = [("ab", "ba"), ("abc", "cba"), ("ca", "ac"), ("b", "b")]
     vocab = Seq2SeqVocab.from_pairs(pairs)

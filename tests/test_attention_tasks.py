@@ -15,12 +15,12 @@ import pytest
 
 from rnn_course.book.attention import (accuracy_by_bins, plot_accuracy_by_length_models,
                                        plot_attention, plot_attention_examples, where_it_looks)
-from rnn_course.tasks.attention_seq2seq import (attention_greedy_decode, init_attention_seq2seq,
+from rnn_course.tasks.language.attention_seq2seq import (attention_greedy_decode, init_attention_seq2seq,
                                                 length_batches, train_translator)
-from rnn_course.tasks.attention_seq2seq import attention_loss_and_grads
-from rnn_course.tasks.date_lists import (date_count, field_spans, make_date_list_pairs,
+from rnn_course.tasks.language.attention_seq2seq import attention_loss_and_grads
+from rnn_course.tasks.language.date_lists import (date_count, field_spans, make_date_list_pairs,
                                         parse_date_list)
-from rnn_course.tasks.seq2seq import Seq2SeqVocab, init_seq2seq
+from rnn_course.tasks.language.seq2seq import Seq2SeqVocab, init_seq2seq
 
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 

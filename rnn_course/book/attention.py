@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
-from ..tasks.date_lists import field_spans
+from ..tasks.language.date_lists import field_spans
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _END = "</s>"
@@ -29,7 +29,7 @@ def _label(c: str) -> str:
 
 
 def plot_attention(weights, source: str, output: str, *, ax=None, title: str | None = None) -> Figure:
-    """The weights ``(len(output) + 1, len(source))`` of :func:`~rnn_course.tasks.attention_seq2seq.attention_greedy_decode`
+    """The weights ``(len(output) + 1, len(source))`` of :func:`~rnn_course.tasks.language.attention_seq2seq.attention_greedy_decode`
     as a heatmap: row t is the step that wrote output character t (the last row ``</s>``),
     column s the input character s; darker is more weight (each row sums to 1)."""
     weights = np.asarray(weights, dtype=float)
@@ -74,7 +74,7 @@ def where_it_looks(weights, source: str, target: str) -> dict[str, list[bool]]:
     the weights of the step that wrote it (``weights`` as :func:`plot_attention` takes them):
     whether the largest weight fell inside the input's date it comes from (``"date"``), and
     inside its field, one character of slack on each side (``"year"``, ``"month"``, ``"day"``;
-    see :func:`~rnn_course.tasks.date_lists.field_spans`)."""
+    see :func:`~rnn_course.tasks.language.date_lists.field_spans`)."""
     weights = np.asarray(weights, dtype=float)
     hits: dict[str, list[bool]] = {"date": [], "year": [], "month": [], "day": []}
     for j, spans in enumerate(field_spans(source, target)):

@@ -3,7 +3,7 @@
     make_date_list_pairs(2, rng=0)
     [('7 mars 1998; Tuesday, June 3, 2001', '1998-03-07 2001-06-03'), ...]
 
-Each source is one to ``max_dates`` dates of :func:`~rnn_course.tasks.dates.make_date_pairs`
+Each source is one to ``max_dates`` dates of :func:`~rnn_course.tasks.language.dates.make_date_pairs`
 (eight locales, three formats), joined by ``"; "``; its target is their ISO forms, in the
 same order, joined by spaces. A single date carries three numbers however long it is
 written; a list of four carries twelve: the amount to remember grows with the input, the
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .._validate import as_rng, integer
+from ..._validate import as_rng, integer
 from .dates import FORMATS, LOCALES, make_date_pairs, parse_date
 
 SEPARATOR = "; "
@@ -25,7 +25,7 @@ SEPARATOR = "; "
 def make_date_list_pairs(n, *, max_dates=4, rng=None, locales=LOCALES, formats=FORMATS) -> list[tuple[str, str]]:
     """``n`` pairs (a list of 1 to ``max_dates`` written dates, their ISO forms); the number
     of dates is drawn uniformly for each pair, each date's locale and format from ``locales``
-    and ``formats`` (as for :func:`~rnn_course.tasks.dates.make_date_pairs`)."""
+    and ``formats`` (as for :func:`~rnn_course.tasks.language.dates.make_date_pairs`)."""
     n = integer("n", n, low=0)
     max_dates = integer("max_dates", max_dates, low=1, high=20)
     gen = as_rng(rng)
@@ -45,7 +45,7 @@ def date_count(target: str) -> int:
 
 def parse_date_list(text: str, months=None) -> str:
     """The rule-based baseline on a list: each date of ``text`` (dates joined by ``"; "``)
-    read by :func:`~rnn_course.tasks.dates.parse_date` with ``months``, their ISO forms joined
+    read by :func:`~rnn_course.tasks.language.dates.parse_date` with ``months``, their ISO forms joined
     by spaces; a date the rules cannot read is written ``"?"``."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")

@@ -1,6 +1,6 @@
 """An encoder–decoder with attention (Bahdanau, Cho and Bengio, 2015) for character strings.
 
-The encoder is the one of :mod:`~rnn_course.tasks.seq2seq` (a GRU over the source's
+The encoder is the one of :mod:`~rnn_course.tasks.language.seq2seq` (a GRU over the source's
 characters), but every one of its states ``h_1 … h_S`` is kept. Before each output step
 the decoder attends to them (:func:`~rnn_course.layers.attention.attention_forward`,
 padding masked) and reads the context ``c_t`` next to the previous character::
@@ -11,7 +11,7 @@ padding masked) and reads the context ``c_t`` next to the previous character::
     p_t = softmax(W_y s_t + W_yc c_t + b_y)
 
 As in Bahdanau et al., the output reads the context too (``W_yc``). Everything else is as
-in :mod:`~rnn_course.tasks.seq2seq`: the same vocabulary, the same decoder input (the
+in :mod:`~rnn_course.tasks.language.seq2seq`: the same vocabulary, the same decoder input (the
 previous character and a context of H numbers; there the one summary ``c`` at every
 step, here ``c_t``), teacher forcing, the mean cross-entropy per target character, and
 greedy decoding, which here also returns the weights ``α`` to plot.
@@ -32,24 +32,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_rng, positive_int, real
-from ..layers.attention import (attention_backward, attention_forward, attention_keys,
+from ..._validate import as_rng, positive_int, real
+from ...layers.attention import (attention_backward, attention_forward, attention_keys,
                                 attention_keys_backward, init_attention_params)
-from ..layers.embedding import embedding_backward, embedding_forward
-from ..layers.gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
-from ..layers.output import output_backward, output_forward
-from ..layers.pooling import last_state_backward, last_state_forward
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.optim import Adam
-from ..training.sampling import greedy
-from ..training.schedule import LinearDecay
+from ...layers.embedding import embedding_backward, embedding_forward
+from ...layers.gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
+from ...layers.output import output_backward, output_forward
+from ...layers.pooling import last_state_backward, last_state_forward
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.optim import Adam
+from ...training.sampling import greedy
+from ...training.schedule import LinearDecay
 from .seq2seq import Seq2SeqVocab, _part, greedy_decode, init_seq2seq, seq2seq_loss_and_grads
 
 
 def init_attention_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=64, attention_size=None,
                            rng=None) -> dict:
-    """The parameters of :func:`~rnn_course.tasks.seq2seq.init_seq2seq` (``E_src``, ``E_tgt``,
+    """The parameters of :func:`~rnn_course.tasks.language.seq2seq.init_seq2seq` (``E_src``, ``E_tgt``,
     ``enc.*``, ``dec.*`` with a decoder input D + H wide, ``W_y``, ``b_y``), drawn the same
     way from the same seed, then the attention's ``att.W_a`` (A, H), ``att.U_a`` (A, H),
     ``att.v_a`` (A,), A = ``attention_size`` (H by default), and the output layer's weights
@@ -89,7 +89,7 @@ def attention_loss_and_grads(params, batch):
     """Teacher-forced mean cross-entropy per target character, and every gradient.
 
     ``batch`` is ``(src_ids, src_mask, tgt_inputs, tgt_outputs, tgt_mask)``, as for
-    :func:`~rnn_course.tasks.seq2seq.seq2seq_loss_and_grads`.
+    :func:`~rnn_course.tasks.language.seq2seq.seq2seq_loss_and_grads`.
     """
     src_ids, src_mask, tgt_in, tgt_out, tgt_mask = batch
     hs, s, enc_caches = _encode(params, src_ids, src_mask)
@@ -171,7 +171,7 @@ def length_batches(vocab: Seq2SeqVocab, pairs, batch_size):
     """A ``batches(step, rng)`` function for :func:`~rnn_course.fit`: each batch is
     ``batch_size`` pairs of neighbouring source lengths (pairs sorted by length, a random
     window of them), so that little of a batch is padding; encoded as
-    :func:`~rnn_course.tasks.seq2seq.seq2seq_loss_and_grads` takes it."""
+    :func:`~rnn_course.tasks.language.seq2seq.seq2seq_loss_and_grads` takes it."""
     ordered = sorted(pairs, key=lambda p: len(p[0]))
     B = min(positive_int("batch_size", batch_size), len(ordered))
 
@@ -186,7 +186,7 @@ def length_batches(vocab: Seq2SeqVocab, pairs, batch_size):
 def train_translator(params, loss_and_grads, vocab: Seq2SeqVocab, pairs, *, steps=600, batch_size=64,
                      lr=5e-3, final_lr=0.1, max_norm=1.0, evaluate=None, eval_every=None, rng=None):
     """Train an encoder–decoder, with attention (:func:`attention_loss_and_grads`) or without
-    (:func:`~rnn_course.tasks.seq2seq.seq2seq_loss_and_grads`), on :func:`length_batches`
+    (:func:`~rnn_course.tasks.language.seq2seq.seq2seq_loss_and_grads`), on :func:`length_batches`
     with :func:`~rnn_course.fit`: Adam, the learning rate falling linearly to
     ``final_lr * lr`` over ``steps``, clipping at ``max_norm``. The same ``rng`` gives both
     models the same batches."""
@@ -209,7 +209,7 @@ def compare_attention(vocab: Seq2SeqVocab, train, sources, *, seeds=(0, 1, 2), s
 
     For a seed, both models start from the same weights wherever they share them (the
     embeddings, both GRUs, the output layer: :func:`init_attention_seq2seq` draws those
-    first, as :func:`~rnn_course.tasks.seq2seq.init_seq2seq` does) and see the same batches
+    first, as :func:`~rnn_course.tasks.language.seq2seq.init_seq2seq` does) and see the same batches
     (:func:`train_translator` with the same seed), so attention is the only difference.
     ``lr`` is one learning rate for both, or a dict with one per model (keys of :data:`MODELS`).
     Returns ``{(model, seed): {"params", "predicted", "seconds"}}`` with ``model`` a key of
