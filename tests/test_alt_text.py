@@ -20,12 +20,13 @@ import pytest
 from IPython.core.formatters import DisplayFormatter
 
 import rnn_course as rc
-from rnn_course.book import (bptt, cells, deep, gradients, language, lstm,
+from rnn_course.book import (attention, bptt, cells, deep, gradients, language, lstm,
                              plotting, recurrence, signals, stepping)
 from rnn_course.book.alt_text import (IMAGE_TYPES, alt_text, curve, describe,
                                       describe_figure, number, plain)
 
-MODULES = (bptt, cells, deep, gradients, language, lstm, plotting, recurrence, signals, stepping)
+MODULES = (attention, bptt, cells, deep, gradients, language, lstm, plotting, recurrence, signals,
+           stepping)
 
 
 @pytest.fixture(autouse=True)
@@ -125,7 +126,28 @@ def _figures():
            ["Piano roll: 3 notes", "A4, B4, D5", "from A4 to D5"])
 
 
-FIGURES = list(_figures())
+def _attention_figures():
+    # the output "ab" of the input "xy": a looks at y, b at x, the end at y
+    weights = np.array([[0.2, 0.8], [0.9, 0.1], [0.4, 0.6]])
+    yield ("plot_attention", lambda: attention.plot_attention(weights, "xy", "ab"),
+           ["one row per step writing the output “ab” and its end",
+            "one column per character of the input “xy”", "0.767 on average",
+            "“a” at input 2 (“y”); “b” at input 1 (“x”); the end at input 2 (“y”)"])
+    yield ("plot_attention_examples", lambda: attention.plot_attention_examples(
+        [(weights, "xy", "ab")] * 2, (weights, "xy", "ab")),
+        ["2 heatmaps of short translations side by side, above one of a long translation",
+         "“b” at input 1 (“x”)"])
+    lengths = np.array([3, 4, 12, 13])
+    results = {"attention": [(np.array([1, 1, 1, 0]), np.array([1, 1, 1, 0.5]))] * 2,
+               "plain": [(np.array([1, 0, 0, 0]), np.array([1, 0.5, 0.5, 0.5]))] * 2}
+    yield ("plot_accuracy_by_length_models", lambda: attention.plot_accuracy_by_length_models(
+        lengths, results, (0, 10, 20)),
+        ["share of exact matches against the input's length", "the mean over 2 seeds",
+         "attention: 0 to 9 1, 10 to 19 0.5; plain: 0 to 9 0.5, 10 to 19 0",
+         "plain: 0 to 9 0.75, 10 to 19 0.5"])
+
+
+FIGURES = list(_figures()) + list(_attention_figures())
 
 
 @pytest.mark.parametrize("name, draw, words", FIGURES, ids=[f[0] for f in FIGURES])

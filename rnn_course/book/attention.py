@@ -19,13 +19,32 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
 from ..tasks.language.date_lists import field_spans
+from .alt_text import describe, describe_figure, number
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _END = "</s>"
+_SAID = 12  # output steps whose strongest weight a heatmap's text alternative names
 
 
 def _label(c: str) -> str:
     return "\u2423" if c == " " else c  # an open box for a space
+
+
+def _spoken(c: str) -> str:
+    return {" ": "a space", _END: "the end"}.get(c, f"“{c}”")
+
+
+def _attention_words(weights: np.ndarray, source: str, output: str, rows: list[str]) -> str:
+    """A heatmap of attention in words: what its rows and columns are, and where each of the
+    first steps looks most."""
+    peaks = weights.argmax(axis=1)
+    looks = [f"{_spoken(rows[t])} at input {p + 1} ({_spoken(source[p])})"
+             for t, p in enumerate(peaks[:_SAID])]
+    more = f"; and {len(rows) - _SAID} more steps" if len(rows) > _SAID else ""
+    return (f"Heatmap of attention weights, darker for more weight: one row per step writing "
+            f"the output “{output}” and its end, one column per character of the input "
+            f"“{source}”; the largest weight of a step is {number(weights.max(axis=1).mean())} "
+            f"on average; where each step looks most: " + "; ".join(looks) + more)
 
 
 def plot_attention(weights, source: str, output: str, *, ax=None, title: str | None = None) -> Figure:
@@ -46,6 +65,7 @@ def plot_attention(weights, source: str, output: str, *, ax=None, title: str | N
     ax.set_ylabel("output", fontsize=8)
     if title:
         ax.set_title(title, fontsize=9)
+    describe(ax, _attention_words(weights, source, output, rows))
     return fig
 
 
@@ -66,6 +86,8 @@ def plot_attention_examples(examples, long) -> Figure:
         plot_attention(weights, source, output, ax=fig.add_subplot(grid[0, i]))
     plot_attention(*long, ax=fig.add_subplot(grid[1, :]))
     fig.subplots_adjust(left=0.05, right=0.99, top=0.98, bottom=0.06)
+    describe_figure(fig, f"{len(examples)} heatmaps of short translations side by side, "
+                         "above one of a long translation")
     return fig
 
 
@@ -114,10 +136,14 @@ def plot_accuracy_by_length_models(lengths, results, bins) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), sharey=True)
     colours = (STATE, HIDDEN, "#555555")
     for panel, (ax, what) in enumerate(zip(axes, ("exact matches", "characters right"))):
+        words = []
         for i, (name, runs) in enumerate(results.items()):
             per_seed = np.array([accuracy_by_bins(lengths, run[panel], bins)[1] for run in runs])
             labels, _, counts = accuracy_by_bins(lengths, runs[0][panel], bins)
             x = np.arange(len(labels))
+            words.append(f"{name}: " + ", ".join(
+                f"{label.replace(chr(0x2013), ' to ')} {number(m)}"
+                for label, m in zip(labels, per_seed.mean(axis=0))))
             ax.plot(x, per_seed.mean(axis=0), color=colours[i % 3], linestyle=line_style(i), marker="o",
                     markersize=4, label=name)
             for seed_values in per_seed:
@@ -127,6 +153,9 @@ def plot_accuracy_by_length_models(lengths, results, bins) -> Figure:
         ax.set_title(what, fontsize=10)
         ax.set_ylim(-0.03, 1.05)
         ax.grid(True, alpha=0.3)
+        describe(ax, f"Line chart of the share of {what} against the input's length in "
+                     f"characters, one line per model (the mean over {len(runs)} seeds, each "
+                     "seed a dot): " + "; ".join(words), title=False)
     axes[0].set_ylabel("share of the test inputs")
     axes[0].legend(fontsize=9, loc="center right")
     fig.tight_layout()
