@@ -186,6 +186,28 @@ def record_api_anchors(app, doctree) -> None:
                 anchors.setdefault((source, fullname, env.docname), signature["ids"][0])
 
 
+def source_of(app, modname):
+    """viewcode's ``viewcode-find-source``: a module's code and the places of its
+    definitions, as viewcode would find them itself. Answering it makes viewcode write every
+    listing at every build (a few seconds); by itself, it writes a listing again only when
+    its module's file is newer than the listing, so that an object documented since (or a
+    listing rewritten by :func:`fix_source_listings`) would keep a listing without its block."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    try:
+        analyzer = ModuleAnalyzer.for_module(modname)
+        analyzer.find_tags()
+    except Exception:  # noqa: BLE001 - viewcode then tries, fails and leaves the module out
+        return None
+    return analyzer.code, analyzer.tags
+
+
+def find_sources_for_viewcode(app) -> None:
+    """Once every extension is loaded: answer viewcode's ``viewcode-find-source``."""
+    if "sphinx.ext.viewcode" in app.extensions:
+        app.connect("viewcode-find-source", source_of)
+
+
 def purge_api_anchors(app, env, docname) -> None:
     anchors = env.__dict__.get("course_api_anchors", {})
     for key in [key for key in anchors if key[2] == docname]:
@@ -245,6 +267,7 @@ def setup(app):
     app.connect("env-purge-doc", purge_api_anchors)
     app.connect("env-merge-info", merge_api_anchors)
     app.connect("build-finished", fix_source_listings)
+    app.connect("builder-inited", find_sources_for_viewcode)
     app.connect("html-page-context", search_page_script)
     # after the theme has put its generate_toctree_html into the page's context
     app.connect("html-page-context", name_sidebar_toggles, priority=900)
