@@ -4,11 +4,12 @@ A page's assertions are its claims (the prose is glued from the numbers the page
 computes). This module runs every page once more, in conditions that change what a
 result can depend on by accident, and requires every assertion to hold there too:
 
-- ``perturbed``: another OpenBLAS kernel (``OPENBLAS_CORETYPE=Prescott``: no FMA and no
-  AVX, so the last bits of every matrix product differ from the build's), and every
-  integer seed given to ``numpy.random.default_rng`` replaced by another one (the same
-  integer mixed with a fixed salt), so initial weights, data and batches all change; one
-  BLAS thread (the tests run beside each other, more threads would oversubscribe the cores).
+- ``perturbed``: another OpenBLAS kernel (``OPENBLAS_CORETYPE=Sandybridge``, Prescott on a
+  processor without AVX: no FMA, so the last bits of every matrix product differ from the
+  build's), and every integer seed given to ``numpy.random.default_rng`` replaced by another
+  one (the same integer mixed with a fixed salt), so initial weights, data and batches all
+  change; one BLAS thread (the runs go side by side, more threads would oversubscribe the
+  cores). The configurations are defined in tests/page_runs.py.
 
 A chaotic outcome (a run that overflows in one setting and not in the next) or a result
 true for one seed only fails here, with the page and the failing assertion named. The

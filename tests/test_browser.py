@@ -202,11 +202,14 @@ class _Lane:
             page.goto(self.site + name, wait_until="commit")
 
     def finish(self, name, screenshots):
-        """Wait until both tabs have loaded and typeset the page; what they show."""
+        """Wait until both tabs have loaded and typeset the page, and fetched all it asked
+        for (the fonts MathJax loads as it typesets: the next page in the tab would cancel
+        them); what they show."""
         for page in (self.desktop, self.phone):
             page.wait_for_load_state("load")
             page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
                           " ? MathJax.startup.promise.then(() => true) : true")
+            page.wait_for_load_state("networkidle")
         report = self.desktop.evaluate(INSPECT)
         report["layout"] = self.phone.evaluate(LAYOUT, PHONE)
         if screenshots is not None:
