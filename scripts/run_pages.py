@@ -19,10 +19,11 @@ stored as myst-nb stores it.
 
 Never stale. jupyter-cache keys a page by its code cells (and kernelspec) only, but what a
 page shows also depends on the package it imports. So each cache folder carries a
-fingerprint (:func:`fingerprint`): every file of ``rnn_course/``, pyproject.toml, the
-Python version, the installed distributions and their versions, the Debian packages the
-speech pages need, and the environment variables that change results (BLAS threads and
-kernel, and every ``RNN_COURSE_*`` variable the package reads). When any of it changed,
+fingerprint (:func:`fingerprint`): every file of ``rnn_course/`` and the records pages
+quote (``benchmarks/*.json``), pyproject.toml, the Python version, the installed
+distributions and their versions, the Debian packages the speech pages need, and the
+environment variables that change results (BLAS threads and kernel, and every
+``RNN_COURSE_*`` variable the package reads). When any of it changed,
 the cache is emptied first and every page runs again: no page can show results computed
 with another version of the package. (Running ``jupyter-book build`` directly skips this
 check; scripts/build-book.sh always makes it.)
@@ -44,6 +45,7 @@ import os
 import re
 import resource
 import sys
+import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -177,10 +179,15 @@ def fingerprint(extra: dict | None = None, root: Path = ROOT) -> dict:
         debian = missing_debian_packages()
     except Exception as exc:  # the fingerprint must not fail where the page would
         debian = f"unknown ({exc.__class__.__name__})"
+    # the environment's own packages (not sys.path's, which depends on how Python started:
+    # `python -m pytest` adds the checkout, and with it rnn_course.egg-info)
+    site = sorted({sysconfig.get_paths()[key] for key in ("purelib", "platlib")})
     distributions = sorted(f"{d.metadata['Name']}=={d.version}"
-                           for d in importlib.metadata.distributions() if d.metadata["Name"])
+                           for d in importlib.metadata.distributions(path=site) if d.metadata["Name"])
+    records = sorted((root / "benchmarks").glob("*.json"))
     parts = {
         "rnn_course": _digest(x for p in package for x in (p.relative_to(root).as_posix(), p.read_bytes())),
+        "benchmarks/*.json": _digest(x for p in records for x in (p.name, p.read_bytes())),
         "pyproject.toml": _digest([(root / "pyproject.toml").read_bytes()]),
         "python": sys.version.split()[0],
         "distributions": _digest(distributions),
@@ -196,9 +203,11 @@ def fingerprint(extra: dict | None = None, root: Path = ROOT) -> dict:
 # the cache
 
 
-def open_cache(folder: Path, stamp: dict):
+def open_cache(folder: Path, stamp: dict, clear: bool = True):
     """The jupyter-cache in ``folder``, emptied first if it was filled under another
-    fingerprint. Returns ``(cache, what_changed)``."""
+    fingerprint (with ``clear=False`` it is left as it is, and must not be used then).
+    Returns ``(cache, what_changed)``: the fingerprint's entries that differ, or
+    ``["(new cache)"]``."""
     from jupyter_cache import get_cache
 
     folder = Path(folder)
@@ -207,7 +216,7 @@ def open_cache(folder: Path, stamp: dict):
     old = json.loads(stamp_file.read_text()) if stamp_file.is_file() else None
     changed = [] if old == stamp else sorted(k for k in set(stamp) | set(old or {})
                                              if (old or {}).get(k) != stamp.get(k))
-    if changed:
+    if changed and clear:
         for record in cache.list_cache_records():
             cache.remove_cache(record.pk)
         folder.mkdir(parents=True, exist_ok=True)

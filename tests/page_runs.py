@@ -141,15 +141,28 @@ class PageFailed(Exception):
     """A page raised (a failed assertion included) in a configuration."""
 
 
+class PageRunsMismatch(Exception):
+    """The page runs made before pytest do not match this process's fingerprint."""
+
+
 def run(path: Path, configuration: str):
     """The executed notebook of a page in a configuration: from ``$RNN_COURSE_PAGE_RUNS``
     when it ran there with the same code, package and environment, otherwise run now.
-    Raises PageFailed, with the page, the configuration and the traceback."""
+    Raises PageFailed, with the page, the configuration and the traceback.
+
+    After scripts/test.sh ran the pages (``RNN_COURSE_PAGE_RUNS_READY=1``), runs made
+    under another fingerprint than this process's are an error (PageRunsMismatch): every
+    test would run its page again, unseen."""
     todo = page(path, configuration)
     folder = cache_folder(configuration)
     cache = None
     if folder is not None:
-        cache, _ = run_pages.open_cache(folder, _stamp(configuration))
+        ready = os.environ.get("RNN_COURSE_PAGE_RUNS_READY") == "1"
+        cache, changed = run_pages.open_cache(folder, _stamp(configuration), clear=not ready)
+        if ready and changed:
+            raise PageRunsMismatch(
+                f"the page runs in {folder} were made under another fingerprint than this test "
+                f"process's ({', '.join(changed)} differ): see {folder / run_pages.STAMP}")
         executed = run_pages.cached(cache, todo.notebook)
         if executed is not None:
             return executed

@@ -9,6 +9,7 @@ contents is run, and the timing table shows the slowest steps.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,7 +77,22 @@ def test_the_fingerprint_covers_what_changes_results(tmp_path, monkeypatch):
     assert run_pages.fingerprint(root=root)["pyproject.toml"] != before["pyproject.toml"]
     (root / "rnn_course" / "data.csv").write_text("1,2\n")  # not only the Python files
     assert run_pages.fingerprint(root=root)["rnn_course"] != before["rnn_course"]
+    (root / "benchmarks").mkdir()
+    (root / "benchmarks" / "fresh-clone.json").write_text("{}")  # a record a page quotes
+    assert run_pages.fingerprint(root=root)["benchmarks/*.json"] != before["benchmarks/*.json"]
     assert run_pages.fingerprint(extra={"configuration": "x"}, root=root)["configuration"] == "x"
+
+
+def test_the_fingerprint_is_the_same_however_python_started(tmp_path):
+    """The runs made before pytest (a script) are found by the tests (``python -m pytest``
+    puts the checkout, and rnn_course.egg-info, on sys.path) and by the build."""
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import run_pages; "
+            "print(json.dumps(run_pages.fingerprint()))")
+    elsewhere = subprocess.run([sys.executable, "-c", code, str(ROOT / "scripts")], cwd=tmp_path,
+                               capture_output=True, text=True, check=True)
+    in_checkout = subprocess.run([sys.executable, "-c", code, str(ROOT / "scripts")], cwd=ROOT,
+                                 capture_output=True, text=True, check=True)
+    assert json.loads(elsewhere.stdout) == json.loads(in_checkout.stdout) == run_pages.fingerprint()
 
 
 def test_every_page_of_the_toc_runs_but_the_exercises():
