@@ -9,7 +9,12 @@ subpackages by role, each importing only the ones below it:
   checking, gradient norms, the model interface and the training loop :func:`fit`;
 - :mod:`rnn_course.tasks`: the tasks and data sets, one module each;
 - :mod:`rnn_course.book`: the figures and widgets of the book, one module per chapter;
-- :mod:`rnn_course.checks`: the feedback checks the exercises call.
+- :mod:`rnn_course.checks`: the feedback checks the exercises call;
+- :mod:`rnn_course.grading`: grading a class with nbgrader, the learner's code in a sandbox
+  (stands alone: it imports only the layers and the bottom floor);
+- :mod:`rnn_course.perf`: benchmarks of the layers against PyTorch (measured, never asserted);
+- the bottom floor, ``_validate`` (argument checks with clear errors) and ``_arrays``
+  (small array helpers), which every part may use.
 """
 
 from .layers.activations import sigmoid, softmax
@@ -40,6 +45,14 @@ from .layers.pytorch import (
 )
 from .layers.rnn import init_rnn_params, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .layers.unroll import unroll
+from .layers.by_steps import (
+    gru_backward_by_steps,
+    gru_forward_by_steps,
+    lstm_backward_by_steps,
+    lstm_forward_by_steps,
+    rnn_backward_by_steps,
+    rnn_forward_by_steps,
+)
 from .layers.stacked import (
     bidirectional_backward,
     bidirectional_forward,
@@ -89,6 +102,12 @@ __all__ = [
     "gru_params_to_torch",
     "gru_params_from_torch",
     "unroll",
+    "rnn_forward_by_steps",
+    "rnn_backward_by_steps",
+    "lstm_forward_by_steps",
+    "lstm_backward_by_steps",
+    "gru_forward_by_steps",
+    "gru_backward_by_steps",
     "init_stack_params",
     "bidirectional_forward",
     "bidirectional_backward",

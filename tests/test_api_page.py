@@ -100,3 +100,13 @@ def test_page_links_the_package_functions_it_uses(page):
     linked = set(LINK.findall(page.read_text(encoding="utf-8")))
     unlinked = sorted(package_names_used(page) - linked)
     assert not unlinked, f"{rel} uses {unlinked} without linking their API entries ({{py:func}}`...`)"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("book")
+def test_every_api_entry_links_to_its_source(built_html):
+    """d2l's "Defined in": the API page links each function to its highlighted source."""
+    page = (built_html / "book" / "api.html").read_text(encoding="utf-8")
+    for module in ("rnn_course/layers/rnn", "rnn_course/layers/by_steps", "rnn_course/grading/replies"):
+        assert f"_modules/{module}.html" in page, module
+        assert (built_html / "_modules" / f"{module}.html").is_file(), module

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 import rnn_course as rc
-from rnn_course.layers import rnn as rnn_module
+from rnn_course.layers import rnn_loops
 
 ROOT = Path(__file__).resolve().parents[1]
 
 #: (page, {column header: function}, whether the rows follow the source's order)
 TABLES = [
     ("book/02-bptt/backward-pass.md",
-     {"`rnn_backward` (its loop, `_backward_steps`)": rnn_module._backward_steps,
+     {"`rnn_backward` (its loop, `rnn_loops.backward_steps`)": rnn_loops.backward_steps,
       "`rnn_cell_backward`": rc.rnn_cell_backward}, False),
     ("book/04-lstm/backward.md", {"`lstm_cell_backward`": rc.lstm_cell_backward}, False),
     ("book/05-gru/backward.md",

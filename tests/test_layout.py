@@ -53,8 +53,8 @@ def imported_parts(module: Path) -> set[str]:
         else:
             continue
         for name in names:
-            if name[0] == "rnn_course" and len(name) > 1:
-                found.add(name[1])
+            if name[0] == "rnn_course":  # a bare `import rnn_course` is the top level, which imports all
+                found.add(name[1] if len(name) > 1 else "rnn_course")
     return found
 
 
@@ -94,3 +94,27 @@ def test_every_module_names_the_book_section_it_serves():
         if not serves:
             missing.append(str(module.relative_to(ROOT)))
     assert not missing, f"module docstrings that do not say which part of the book they serve: {missing}"
+
+
+def test_a_bare_import_of_the_package_counts_as_the_top_level(tmp_path):
+    module = PACKAGE / "layers" / "_probe.py"
+    try:
+        module.write_text("import rnn_course\n")
+        assert "rnn_course" in imported_parts(module)
+    finally:
+        module.unlink()
+
+
+PACKAGES = sorted({p.parent for p in MODULES if p.name == "__init__.py"})
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_is_named_in_its_package_map(package):
+    """A package's docstring lists what lives in it: every module and subpackage, by its
+    dotted name (``:mod:`~rnn_course.x.y```) or, for a private one, as ````_name````."""
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+    dotted = ".".join(package.relative_to(ROOT).parts)
+    members = [p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")]
+    members += [p.name for p in package.iterdir() if (p / "__init__.py").exists()]
+    missing = [m for m in members if f"{dotted}.{m}" not in doc and f"``{m}``" not in doc]
+    assert not missing, f"{dotted}'s docstring does not name {missing}"

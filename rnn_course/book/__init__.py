@@ -6,6 +6,8 @@
 - :mod:`~rnn_course.book.lstm`: chapter 4, LSTM;
 - :mod:`~rnn_course.book.cells`: chapters 4 and 5, the diagrams of the LSTM and GRU cells;
 - :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
+- :mod:`~rnn_course.book.language`: chapter 6, language (the temperature widget and the
+  figures of the language model, sentiment and translation pages);
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,

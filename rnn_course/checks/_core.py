@@ -98,6 +98,11 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
                  used: Uses | tuple[Uses | None, ...] | None = None):
     """Call ``fn(*args.values())`` as the learner wrote it, and check how it behaved.
 
+    The function gets private copies of its arguments (except those named in ``may_modify``,
+    which it gets as they are): whatever it changes, or keeps and changes later through its
+    cache, the check's own arrays stay as they were, so the expected values the check
+    computes, before or after, come from the inputs it chose.
+
     Raises :class:`FeedbackError` if the function is not callable, raises an unexpected
     exception (``NotImplementedError`` passes through unchanged, so an unanswered exercise
     shows as unanswered), calls the reference implementation, or changes its inputs
@@ -110,7 +115,9 @@ def call_learner(fn: Callable, name: str, args: Mapping[str, object], *, may_mod
     __tracebackhide__ = True
     if not callable(fn):
         raise FeedbackError(f"{name} should be a function, but it is a {type(fn).__name__}.")
-    snapshot = copy.deepcopy(dict(args))
+    memo: dict = {}
+    args = {k: v if k in may_modify else copy.deepcopy(v, memo) for k, v in args.items()}
+    snapshot = copy.deepcopy(args)
     calls: list[str] = []
     package_calls: list[str] | None = [] if any_package_code else None
     for u in each(used):
@@ -192,7 +199,7 @@ def builds_on(name: str, used: Uses | tuple[Uses | None, ...] | None, hidden: bo
 def _out_of_time(exc: BaseException | None) -> bool:
     """A time limit or a stopped process (while grading, see rnn_course.grading): it says
     nothing about which of the learner's functions is wrong."""
-    return isinstance(exc, TimeoutError) or type(exc).__name__ == "SandboxCrash"
+    return isinstance(exc, TimeoutError) or any(c.__name__ == "SandboxCrash" for c in type(exc).__mro__)
 
 
 def _first_problem(used: Uses, hidden: bool) -> FeedbackError | None:

@@ -19,6 +19,7 @@ REFERENCE_MODULES = (
     "rnn_course.layers.output",
     "rnn_course.layers.pytorch",
     "rnn_course.layers.unroll",
+    "rnn_course.layers.by_steps",
     "rnn_course.layers.pooling",
     "rnn_course.layers.embedding",
     "rnn_course.training.sampling",

@@ -12,15 +12,17 @@ exercise's own text tells learners to use it, and never one the exercise asks th
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
-import rnn_course
+from ..layers import activations
 
-#: Assignment name -> names of ``rnn_course`` (top level) its answer cells may call.
-ALLOWED_IN_ANSWERS: dict[str, tuple[str, ...]] = {
-    "ex04-lstm": ("sigmoid",),
+#: Assignment name -> the helpers of ``rnn_course`` its answer cells may call (by the same
+#: name from ``rnn_course``), each needing nothing but NumPy.
+ALLOWED_IN_ANSWERS: dict[str, tuple[Callable, ...]] = {
+    "ex04-lstm": (activations.sigmoid,),
 }
 
 
 def allowed_sources(assignment: str) -> dict[str, str]:
     """The source of each helper the assignment's answers may use, keyed by name."""
-    return {name: inspect.getsource(getattr(rnn_course, name)) for name in ALLOWED_IN_ANSWERS.get(assignment, ())}
+    return {fn.__name__: inspect.getsource(fn) for fn in ALLOWED_IN_ANSWERS.get(assignment, ())}

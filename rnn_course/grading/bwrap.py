@@ -3,10 +3,11 @@
 Book: the instructor guide (what the sandbox protects).
 
 The sandbox sees ``/usr``, the Python installation (without its site-packages) and NumPy,
-a private ``/tmp``, its own ``/proc`` and ``/dev``; it has no network, runs as ``nobody``
+a private ``/tmp`` of bounded size, its own ``/proc`` and ``/dev``; it has no network, runs as ``nobody``
 in its own namespaces, and is killed with its parent. Whatever of the course folder, the
 virtual environment or the course package lies inside a folder it sees is covered with an
-empty tmpfs. ``prlimit`` caps its memory, CPU time and file size.
+empty tmpfs. ``prlimit`` caps each process's memory, CPU time and file size; the sandbox as a
+whole (memory, number of processes) is limited by its control group (:mod:`~rnn_course.grading.cgroup`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+#: The largest file the sandbox may write.
+FILE_BYTES = 64 * 2**20
 
 
 class SandboxUnavailable(RuntimeError):
@@ -68,7 +71,7 @@ def sandbox_command(limits, harness_dir: str, hidden=()) -> list[str]:
     python = os.path.realpath(sys.executable)
     prlimit = shutil.which("prlimit")
     cpu = int(limits.notebook_seconds * 2 + 30)
-    limit = [prlimit, f"--as={limits.memory_bytes}", f"--cpu={cpu}", "--fsize=67108864", "--core=0", "--"]
+    limit = [prlimit, f"--as={limits.memory_bytes}", f"--cpu={cpu}", f"--fsize={FILE_BYTES}", "--core=0", "--"]
     if prlimit is None:
         limit = []
     if limits.sandbox == "none":
@@ -96,5 +99,5 @@ def sandbox_command(limits, harness_dir: str, hidden=()) -> list[str]:
     for path in _hidden_inside(binds, hidden):
         cmd += ["--tmpfs", path]
     cmd += ["--ro-bind", harness_dir, "/sandbox/grader", "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp", "--chdir", "/tmp"]
+            "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     return [*limit, *cmd, python, "-I", "-S", "-B", "-c", BOOT.format(grader="/sandbox/grader", site="/sandbox/site")]

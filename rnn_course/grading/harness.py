@@ -93,6 +93,7 @@ class Harness:
         self.stream_in, self.stream_out = stream_in, stream_out
         self.namespace: dict = {"__name__": "__main__"}
         self.handles: list = []
+        self.seq = None  # the number of the request being answered (every reply carries it)
 
     # --- values ---------------------------------------------------------------------------
     def _handle(self, value) -> dict:
@@ -110,7 +111,7 @@ class Harness:
 
         def call_grader(*args, **kwargs):
             enc = wire.Encoder(fallback=self._handle)
-            self.send({"op": "callback", "id": number, "args": enc.encode(tuple(args)),
+            self.send({"op": "callback", "seq": self.seq, "id": number, "args": enc.encode(tuple(args)),
                        "kwargs": enc.encode(dict(kwargs))}, enc.blobs)
             header, blobs = self.serve(until=("callback_return", "callback_raise"))
             if header["op"] == "callback_raise":
@@ -128,6 +129,10 @@ class Harness:
         sys.stderr.flush()
         wire.write_message(self.stream_out, header, list(blobs))
 
+    def answer(self, header: dict, blobs=()) -> None:
+        """Send the reply to the request being served (with its number)."""
+        self.send({**header, "seq": self.seq}, blobs)
+
     def serve(self, until=()):
         """Answer requests; return the first message whose op is in ``until``."""
         while True:
@@ -137,9 +142,10 @@ class Harness:
                 return header, blobs
             if op == "quit":
                 raise SystemExit(0)
+            self.seq = header.get("seq")
             handler = getattr(self, f"op_{op}", None)
             if handler is None:
-                self.send({"op": "error", "ename": "WireError", "evalue": f"unknown op {op!r}"})
+                self.answer({"op": "error", "ename": "WireError", "evalue": f"unknown op {op!r}"})
                 continue
             handler(header, blobs)
 
@@ -161,16 +167,16 @@ class Harness:
                     exec(compile(ast.Module([statement], []), "<setup>", "exec"), self.namespace)
                 except Exception:
                     pass
-        self.send({"op": "ok"})
+        self.answer({"op": "ok"})
 
     def op_exec(self, header, blobs):
         try:
             code = compile(header["source"], f"<answer {header.get('cell', '')}>", "exec")
             exec(code, self.namespace)
         except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
-            self.send(self._raised(exc))
+            self.answer(self._raised(exc))
             return
-        self.send({"op": "ok"})
+        self.answer({"op": "ok"})
 
     def op_inspect(self, header, blobs):
         found, enc = {}, wire.Encoder(fallback=self._handle)
@@ -181,7 +187,7 @@ class Harness:
                 found[name] = {"kind": "callable"}
             else:
                 found[name] = {"kind": "value", "value": enc.encode(self.namespace[name])}
-        self.send({"op": "names", "names": found}, enc.blobs)
+        self.answer({"op": "names", "names": found}, enc.blobs)
 
     def op_call(self, header, blobs):
         inputs: dict[int, int] = {}
@@ -198,9 +204,14 @@ class Harness:
             dec = self.decoder(blobs, record)
             args = dec.decode(header["args"])
             kwargs = dec.decode(header["kwargs"])
-            fn = self.namespace[header["name"]]
         except Exception as exc:  # noqa: BLE001
-            self.send({"op": "error", "ename": type(exc).__name__, "evalue": str(exc)[:MAX_TEXT]})
+            self.answer({"op": "error", "ename": type(exc).__name__, "evalue": str(exc)[:MAX_TEXT]})
+            return
+        try:
+            fn = self.namespace[header["name"]]
+        except KeyError:  # the learner's code deleted it since
+            self._reply(self._raised(NameError(f"name {header['name']!r} is not defined")), None, args, kwargs,
+                        inputs, views)
             return
         try:
             result = fn(*args, **kwargs)
@@ -216,7 +227,7 @@ class Harness:
                       "result": enc.encode(result)}
         except BaseException as exc:  # noqa: BLE001 - e.g. a learner's object that breaks copying
             header, enc = self._raised(exc), wire.Encoder()
-        self.send(header, enc.blobs)
+        self.answer(header, enc.blobs)
 
     @staticmethod
     def _raised(exc: BaseException) -> dict:
@@ -226,7 +237,7 @@ class Harness:
             text = "(the exception's message could not be shown)"
         cls = type(exc)
         bases = [c.__name__ for c in cls.__mro__ if c.__module__ == "builtins"]
-        return {"op": "raise", "ename": cls.__name__, "builtin": cls.__module__ == "builtins",
+        return {"op": "raise", "ename": cls.__name__[:200], "builtin": cls.__module__ == "builtins",
                 "bases": bases[:1], "evalue": text[:MAX_TEXT]}
 
 

@@ -24,7 +24,7 @@ from contextlib import redirect_stdout
 
 from .sandbox import Limits, Sandbox, SandboxCrash, SandboxTimeout
 
-FORMAT = 1
+FORMAT = 2
 
 
 def nbgrader_meta(cell) -> dict:
@@ -104,7 +104,7 @@ class Runner:
 
     def problem(self, kind: str, cause: str) -> None:
         entry = {"cell": self.part, "kind": kind, "cause": cause}
-        if entry not in self.problems:
+        if not any(p["cell"] == self.part and p["kind"] == kind for p in self.problems):
             self.problems.append(entry)
 
     def _budget_left(self) -> float:
@@ -122,11 +122,16 @@ class Runner:
     def _ensure_started(self) -> None:
         if self.sandbox.alive():
             return
-        before = set(self.sandbox.fatal)
-        self.sandbox.start(timeout=max(self.limits.part_seconds, 5.0))
-        for cell in set(self.sandbox.fatal) - before:
-            self.problem("crash", f"defining answer cell {cell} stopped the sandbox: {self.sandbox.fatal[cell]}")
+        try:
+            self.sandbox.start(timeout=max(self.limits.part_seconds, 5.0))
+        finally:
+            self._take_events()
         self.started = True
+
+    def _take_events(self) -> None:
+        """The sandbox's limits crossed and protocol broken, as problems of the current part."""
+        for kind, cause in self.sandbox.take_events():
+            self.problem(kind, cause)
 
     def call(self, name: str, args, kwargs):
         __tracebackhide__ = True
@@ -138,28 +143,51 @@ class Runner:
         except SandboxTimeout as exc:
             self.problem("time", f"{name} {exc}")
             raise
-        except SandboxCrash as exc:
-            self.problem("crash", f"while running {name}: {exc}")
+        except SandboxCrash as exc:  # a crash, the memory limit, or a broken protocol (exc.kind)
+            self.problem(exc.kind, f"while running {name}: {exc}")
             raise
         except MemoryError:
             self.problem("memory", f"{name} ran out of memory (limit {self.limits.memory_bytes / 2**30:g} GiB)")
             raise
         finally:
+            self._take_events()
             if self.part is not None:
                 self.part_used[self.part] = self.part_used.get(self.part, 0.0) + self.sandbox.used - used
 
-    def _bind_learner_names(self, namespace: dict) -> None:
-        """Proxies for the names the test cells read and the locked cells do not define."""
+    def _learner_names(self, namespace: dict) -> list[str]:
+        """The names the test cells read that no locked cell binds: the learner's to define.
+
+        A name the locked setup cells bound (a star import included) is never the learner's.
+        """
         wanted, bound = set(), set()
         for cell in self.trusted:
             loads, binds = _names(cell["source"])
             wanted |= loads - bound
             bound |= binds
-        wanted -= bound | set(dir(builtins))
+        return sorted(wanted - bound - set(dir(builtins)) - set(namespace))
+
+    def _bind_learner_names(self, namespace: dict) -> None:
+        """Proxies for the learner's functions (and the learner's values) the test cells read.
+
+        Only the names asked for are bound, whatever the sandbox answers (a reply that lists
+        others breaks the protocol and binds nothing).
+        """
+        wanted = self._learner_names(namespace)
         if not wanted:
             return
-        self._ensure_started()
-        for name, (kind, value) in self.sandbox.inspect(sorted(wanted), timeout=10.0).items():
+        try:
+            self._ensure_started()
+            found = self.sandbox.inspect(wanted, timeout=10.0)
+        except SandboxTimeout as exc:
+            self.problem("time", f"listing the functions of your answer cells {exc}")
+            return
+        except SandboxCrash as exc:
+            self.problem(exc.kind, f"listing the functions of your answer cells: {exc}")
+            return
+        finally:
+            self._take_events()
+        for name in wanted:
+            kind, value = found[name]
             if kind == "callable":
                 namespace[name] = Proxy(self, name)
             elif kind == "value":
@@ -196,7 +224,8 @@ class Runner:
         finally:
             self.sandbox.close()
         return {"format": FORMAT, "cells": outputs, "problems": self.problems,
-                "seconds": round(time.monotonic() - start, 3), "limits": self.limits.as_dict()}
+                "seconds": round(time.monotonic() - start, 3), "limits": self.limits.as_dict(),
+                "whole_sandbox_limits": self.sandbox.whole_limits}
 
     def _run_test(self, source: str, namespace: dict) -> list[dict]:
         printed = io.StringIO()

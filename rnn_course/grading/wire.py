@@ -37,6 +37,15 @@ class WireError(Exception):
     """A message that breaks the protocol (truncated, too large, malformed)."""
 
 
+#: The keys a tagged value may have besides its tag (``$nd`` with ``id`` and a view's
+#: ``view``, ``offset`` and ``strides``, say); a value with any other key is malformed.
+TAG_KEYS = {
+    "$in": {"v"}, "$nd": {"id", "view", "offset", "strides"}, "$np": set(), "$float": set(),
+    "$complex": set(), "$list": {"id"}, "$tuple": {"id"}, "$dict": {"id"}, "$rng": {"id"},
+    "$handle": {"type"}, "$fn": set(),
+}
+
+
 # --- framing ------------------------------------------------------------------------------
 
 def write_message(stream, header: dict, blobs: list[bytes]) -> None:
@@ -80,15 +89,40 @@ def array_bytes(a: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+#: The kinds of array that cross (numbers, booleans, strings, dates): no objects, no records.
+ARRAY_KINDS = frozenset("biufcUSmM")
+MAX_NDIM = 32
+
+
 def load_array(blob: bytes) -> np.ndarray:
+    """An array from ``.npy`` bytes, checked first: a well-formed header of an allowed kind
+    and exactly as many bytes of data as its shape needs (nothing is unpickled)."""
     try:
+        stream = io.BytesIO(blob)
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+        if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+            raise ValueError(f"arrays of dtype {dtype} do not cross")
+        if len(shape) > MAX_NDIM or any(n < 0 for n in shape):
+            raise ValueError(f"bad shape {shape}")
+        size = 1
+        for n in shape:
+            size *= n
+        if stream.tell() + size * dtype.itemsize != len(blob):
+            raise ValueError(f"{len(blob) - stream.tell()} bytes of data for shape {shape} of {dtype}")
         return np.load(io.BytesIO(blob), allow_pickle=False)
     except Exception as exc:  # a truncated or forged .npy
         raise WireError(f"bad array: {exc}") from None
 
 
 def can_send_array(a) -> bool:
-    return isinstance(a, np.ndarray) and not a.dtype.hasobject and type(a) is np.ndarray
+    return isinstance(a, np.ndarray) and type(a) is np.ndarray and a.dtype.kind in ARRAY_KINDS \
+        and a.dtype.fields is None and a.dtype.subdtype is None and a.ndim <= MAX_NDIM
 
 
 # --- values -------------------------------------------------------------------------------
@@ -157,7 +191,7 @@ class Encoder:
                     tagged.update(view)
                 return self._node(value, tagged)
             return tagged
-        if isinstance(value, np.generic) and not isinstance(value, np.object_):
+        if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS and value.dtype.fields is None:
             return {"$np": self.blob(array_bytes(np.asarray(value)))}
         if type(value) is complex:
             return {"$complex": [value.real, value.imag]}
@@ -211,7 +245,16 @@ class Decoder:
             raise WireError(f"bad blob index {index!r}")
         return self.blobs[index]
 
-    def decode(self, value, depth: int = 0):
+    def decode(self, value):
+        """The value ``value`` (tagged JSON) stands for; :class:`WireError` if it is malformed."""
+        try:
+            return self._decode(value, 0)
+        except WireError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+            raise WireError(f"a malformed value: {type(exc).__name__}: {exc}") from None
+
+    def _decode(self, value, depth: int):
         if depth > MAX_DEPTH:
             raise WireError("a value nested too deeply")
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -220,7 +263,12 @@ class Decoder:
             raise WireError("an untagged list")
         if not isinstance(value, dict) or not value:
             raise WireError(f"a malformed value of type {type(value).__name__}")
-        tag = next(iter(value))
+        tags = [k for k in value if isinstance(k, str) and k.startswith("$")]
+        tag = tags[0] if len(tags) == 1 else None
+        if tag not in TAG_KEYS or not set(value) - {tag} <= TAG_KEYS[tag]:
+            raise WireError(f"a malformed tagged value with keys {sorted(map(str, value))[:5]}")
+        if "id" in value and (type(value["id"]) is not int or value["id"] < 0):
+            raise WireError("a malformed node number")
         if tag == "$in":
             return self._into(value, depth)
         if tag == "$nd":
@@ -231,17 +279,22 @@ class Decoder:
         if tag == "$np":
             return load_array(self.blob(value["$np"]))[()]
         if tag == "$float":
-            return float(value["$float"])
+            text = value["$float"]
+            if not isinstance(text, str) or len(text) > 40:
+                raise WireError("a malformed float")
+            return float(text)
         if tag == "$complex":
             re, im = value["$complex"]
+            if not all(type(v) in (int, float) for v in (re, im)):
+                raise WireError("a malformed complex number")
             return complex(float(re), float(im))
         if tag == "$list":
             out: list = []
             self._numbered(value, out)
-            out.extend(self.decode(v, depth + 1) for v in self._items(value, tag))
+            out.extend(self._decode(v, depth + 1) for v in self._items(value, tag))
             return out
         if tag == "$tuple":
-            return self._numbered(value, tuple(self.decode(v, depth + 1) for v in self._items(value, tag)))
+            return self._numbered(value, tuple(self._decode(v, depth + 1) for v in self._items(value, tag)))
         if tag == "$dict":
             out_d: dict = {}
             self._numbered(value, out_d)
@@ -249,7 +302,7 @@ class Decoder:
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise WireError("a malformed dict item")
                 try:
-                    out_d[self.decode(pair[0], depth + 1)] = self.decode(pair[1], depth + 1)
+                    out_d[self._decode(pair[0], depth + 1)] = self._decode(pair[1], depth + 1)
                 except TypeError as exc:  # an unhashable key
                     raise WireError(f"bad dict key: {exc}") from None
             return out_d
@@ -265,7 +318,7 @@ class Decoder:
         try:
             name, state = value["$rng"]
             bits = getattr(np.random, BIT_GENERATORS[name])()
-            bits.state = self.decode(state, depth + 1)
+            bits.state = self._decode(state, depth + 1)
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise WireError(f"a malformed random generator: {exc}") from None
         return bits
@@ -292,7 +345,7 @@ class Decoder:
         orig = self._node(value["$in"])
         new = value.get("v")
         if isinstance(orig, np.ndarray):
-            got = self.decode(new, depth + 1)
+            got = self._decode(new, depth + 1)
             if isinstance(got, np.ndarray) and got.shape == orig.shape and orig.flags.writeable:
                 if not np.array_equal(got, orig, equal_nan=got.dtype.kind in "fc"):
                     np.copyto(orig, got, casting="unsafe")
@@ -305,7 +358,7 @@ class Decoder:
         if isinstance(orig, dict) and isinstance(new, dict) and "$dict" in new:
             items = {}
             for pair in self._items(new, "$dict"):
-                items[self.decode(pair[0], depth + 1)] = self.decode(pair[1], depth + 1)
+                items[self._decode(pair[0], depth + 1)] = self._decode(pair[1], depth + 1)
             for k in [k for k in orig if k not in items]:
                 del orig[k]
             for k, v in items.items():
@@ -313,13 +366,13 @@ class Decoder:
                     orig[k] = v
             return orig
         if isinstance(orig, list) and isinstance(new, dict) and "$list" in new:
-            items_l = [self.decode(v, depth + 1) for v in self._items(new, "$list")]
+            items_l = [self._decode(v, depth + 1) for v in self._items(new, "$list")]
             if len(items_l) != len(orig) or any(a is not b for a, b in zip(orig, items_l)):
                 orig[:] = items_l
             return orig
         if isinstance(orig, tuple) and isinstance(new, dict) and "$tuple" in new:
             for v in self._items(new, "$tuple"):
-                self.decode(v, depth + 1)
+                self._decode(v, depth + 1)
             return orig
         return orig
 

@@ -233,7 +233,10 @@ def gru_cell_backward(dh_t, cache, *, variant=None):
 
 
 def gru_forward(X, h0, params, *, variant="sources"):
-    """Run the GRU over a whole sequence (the fast path).
+    """Run the GRU over a whole sequence (the fast path, for training).
+
+    The readable reference, one cell call per step with the exercises' list of cell caches,
+    is :func:`~rnn_course.layers.by_steps.gru_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -275,7 +278,10 @@ def gru_forward(X, h0, params, *, variant="sources"):
 
 
 def gru_backward(dhs, cache, *, variant=None):
-    """Backpropagation through time over the whole sequence.
+    """Backpropagation through time over the whole sequence (the fast path, for training).
+
+    The readable reference, over the list of cell caches, is
+    :func:`~rnn_course.layers.by_steps.gru_backward_by_steps`.
 
     Parameters
     ----------

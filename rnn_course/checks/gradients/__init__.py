@@ -16,7 +16,8 @@ package (for example a plotting helper that computes gradient norms), since the 
 the exercise is to write the computation.
 
 - :mod:`~rnn_course.checks.gradients.norms`: the gradient norms through time (Part 1);
-- :mod:`~rnn_course.checks.gradients.clipping`: clipping by value and by norm (Parts 2, 3).
+- :mod:`~rnn_course.checks.gradients.clipping`: clipping by value and by norm (Parts 2, 3);
+- ``_common``: what both share (calling the learner, a tolerance).
 """
 
 from .clipping import check_clip_grad_norm, check_clip_grad_norm_edge_cases, check_clip_grad_value

@@ -1,6 +1,7 @@
-"""Feedback checks for exercise ex06-language: sampling with a temperature (Part 1), the
-many-to-one classifier's forward and backward with masking (Part 2), one training step
-with clipping (Part 3)."""
+"""Feedback checks for exercise ex06-language: sampling with a temperature (Part 1,
+:mod:`~rnn_course.checks.language.sampling`), the many-to-one classifier's forward and
+backward with masking (Part 2, :mod:`~rnn_course.checks.language.classifier`), one training
+step with clipping (Part 3, :mod:`~rnn_course.checks.language.step`)."""
 
 from .classifier import check_classifier_backward, check_classifier_forward
 from .sampling import check_sample_distribution, check_sample_shapes

@@ -12,6 +12,8 @@ test are spread out, so that the softmax at each temperature is far from the oth
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ...layers.activations import softmax
@@ -24,15 +26,16 @@ OVERFLOW_HINT = ("exp(1000) overflows to inf and inf / inf is NaN. Subtract each
                  "before exp (it does not change the softmax).")
 
 
-def _draw(fn, logits, temperature, seed):
-    """Call the learner's function with a fresh Generator seeded ``seed``; return ids (B,)."""
+def _draw(fn, logits, temperature, seed, rng=None):
+    """Call the learner's function with ``rng`` (default: a fresh Generator seeded ``seed``);
+    return ids (B,)."""
     __tracebackhide__ = True
     large = np.abs(logits).max() > OVERFLOW
+    rng = np.random.default_rng(seed) if rng is None else rng
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
-            result = call_learner(fn, NAME, {"logits": logits, "temperature": temperature,
-                                             "rng": np.random.default_rng(seed)}, may_modify=("rng",),
-                                  any_package_code=True)
+            result = call_learner(fn, NAME, {"logits": logits, "temperature": temperature, "rng": rng},
+                                  may_modify=("rng",), any_package_code=True)
         except FeedbackError as err:
             text = str(err)
             if large and ("NaN" in text or "nan" in text or "overflow" in text):
@@ -87,13 +90,41 @@ def check_sample_shapes(fn, hidden: bool = False) -> None:
             f"same seeded rng: draw the random numbers from the rng argument (rng.random, rng.choice), "
             f"not from np.random."
         )
+    _require_draws_from_rng(fn, 64, V, int(rng.integers(2**31)) if hidden else 5)
     big = _huge_logits(rng, B, V)
     if not np.array_equal(_draw(fn, big, 1.0, 3), big.argmax(axis=-1)):
         raise FeedbackError(
             f"{NAME} fails on large logits: exp overflows.\nFor logits as large as {np.abs(big).max():.0f}, "
             f"where the softmax is practically certain, it drew unlikely ids. {OVERFLOW_HINT}"
         )
-    passed(f"{NAME}: one id per row, in range, reproducible from rng, no overflow", hidden)
+    passed(f"{NAME}: one id per row, in range, drawn from rng, no overflow", hidden)
+
+
+def _require_draws_from_rng(fn, B: int, V: int, seed: int) -> None:
+    """The ids are the ones the numbers of the ``rng`` given make: one uniform number per row,
+    ``u = rng.random(B)`` (or ``rng.choice(V, p=p[b])`` row by row, which draws the same),
+    row ``b`` taking the id where ``cumsum(p[b])`` passes ``u[b]``; and ``rng`` has moved on by
+    exactly those ``B`` numbers. Equal logits make ``p`` uniform, whatever the temperature."""
+    __tracebackhide__ = True
+    rng, twin = np.random.default_rng(seed), np.random.default_rng(seed)
+    start = copy.deepcopy(twin.bit_generator.state)
+    ids = _draw(fn, np.zeros((B, V)), 1.0, None, rng=rng)
+    u = twin.random(B)
+    want = np.minimum((np.cumsum(np.full(V, 1.0 / V)) < u[:, None]).sum(axis=1), V - 1)
+    how = ("Draw one number per row from the rng you are given, u = rng.random(B), and take the id where "
+           "cumsum(p[b]) passes u[b] (rng.choice(V, p=p[b]) row by row draws the same).")
+    if rng.bit_generator.state == start:
+        raise FeedbackError(f"{NAME} does not draw from the rng it is given.\nThe generator passed as rng "
+                            f"did not move on: no random number came from it. {how}")
+    if rng.bit_generator.state != twin.bit_generator.state:
+        raise FeedbackError(fit(f"{NAME} draws other random numbers than one per row.",
+                                f"{NAME} draws too many or too few numbers.") +
+                            f"\nFor {B} rows it did not draw exactly {B} numbers of rng.random. {how}")
+    if not np.array_equal(ids, want):
+        raise FeedbackError(fit(f"{NAME}: the ids do not follow the numbers drawn.",
+                                f"{NAME}: the ids do not follow rng.") +
+                            f"\nFor {B} rows of equal logits (p = 1/V each), row b should get the number of "
+                            f"entries of cumsum(p) below u[b], with u = rng.random(B). {how}")
 
 
 def _frequencies(fn, logits_row, temperature, n, seed) -> np.ndarray:
@@ -125,9 +156,11 @@ def check_sample_distribution(fn, hidden: bool = False) -> None:
     rng = rng_for(hidden, 62)
     row = _logits_row(rng, hidden)
     n = 20000
+    regular = True
     for temperature in (1.0, 0.5, 2.0):
         freq = _frequencies(fn, row, temperature, n, 11)
         want = softmax(row / temperature)
+        regular = regular and bool(np.all(np.abs(freq - want) * n <= 1.5))
         if _matches(freq, want, n):
             continue
         context = f"At temperature {temperature}, over {n} draws"
@@ -153,4 +186,9 @@ def check_sample_distribution(fn, hidden: bool = False) -> None:
             f"{NAME} draws with the wrong frequencies.\n{context} the frequencies are "
             f"{np.round(freq, 3).tolist()}, expected about {np.round(want, 3).tolist()} "
             f"(softmax(logits / temperature)).")
+    if regular:  # random draws miss n p by more than 1.5 at some id and temperature, but for odds below 1e-10
+        raise FeedbackError(
+            f"{NAME} does not draw at random.\nOver {n} draws of the same row, every id came up exactly as "
+            f"often as its probability says, at every temperature: the ids are spread out by rule, not drawn. "
+            f"Draw them from the rng you are given (rng.random or rng.choice).")
     passed(f"{NAME}: frequencies match softmax(logits / temperature) at temperatures 1, 0.5 and 2", hidden)

@@ -13,7 +13,8 @@ i_t, c_tilde, o_t, c_t, h_t, params``), and for the sequence a list of those cac
 one per step, so each part is graded on its own.
 
 - :mod:`~rnn_course.checks.lstm.forward`: the cell and the sequence forward (Parts 1, 2);
-- :mod:`~rnn_course.checks.lstm.backward`: the cell and the sequence backward (Parts 3, 4).
+- :mod:`~rnn_course.checks.lstm.backward`: the cell and the sequence backward (Parts 3, 4);
+- ``_common``: what both share (names, hints, the gradient dict, the mutants).
 """
 
 from .backward import check_lstm_backward_shapes, check_lstm_backward_values

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.output import output_probs
-from ..layers.rnn import rnn_cell_forward
-from ..layers.unroll import unroll
-from ._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
-from ._core import require_result_shape, rng_for, unpack_pair
-from ._hints import product_hint
-from ._inputs import rnn_params, sizes
-from ._watch import uses
+from ...layers.output import output_probs
+from ...layers.rnn import rnn_cell_forward
+from ...layers.unroll import unroll
+from .._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
+from .._core import require_result_shape, rng_for, unpack_pair
+from .._hints import product_hint
+from .._inputs import rnn_params, sizes
+from .._watch import uses
 from .rnn import check_rnn_forward_shapes, check_rnn_forward_values
 
 OUT = "rnn_output"

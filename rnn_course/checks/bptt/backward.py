@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.rnn import rnn_cell_backward, rnn_cell_forward
-from ..layers.unroll import unroll
-from ._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
-from ._core import require_result_shape, unpack_triple
-from ._hints import mismatch_sizes
-from ._inputs import case, rnn_params
-from ._sequence import bptt, diagnose_bptt
-from ._watch import uses
+from ...layers.rnn import rnn_cell_backward, rnn_cell_forward
+from ...layers.unroll import unroll
+from .._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
+from .._core import require_result_shape, unpack_triple
+from .._hints import mismatch_sizes
+from .._inputs import case, rnn_params
+from .._sequence import bptt, diagnose_bptt
+from .._watch import uses
 
 CELL = "rnn_cell_backward"
 SEQ = "rnn_backward"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.activations import softmax
-from ..training.losses import softmax_cross_entropy
-from ._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
-from ._core import require_result_shape, rng_for, unpack_pair
+from ...layers.activations import softmax
+from ...training.losses import softmax_cross_entropy
+from .._core import FeedbackError, as_result_array, call_learner, close, max_diff, passed
+from .._core import require_result_shape, rng_for, unpack_pair
 
 NAME = "sequence_cross_entropy"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import FeedbackError, as_result_array, call_learner, max_diff, passed
-from ._core import require_result_shape, rng_for
+from .._core import FeedbackError, as_result_array, call_learner, max_diff, passed
+from .._core import require_result_shape, rng_for
 
 NAME = "numerical_gradient"
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..layers.activations import sigmoid
-from ..layers.rnn import rnn_cell_forward
-from ..layers.unroll import unroll
-from ._caches import require_cell_cache, require_sequence_cache
-from ._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
-from ._core import require_result_shape, unpack_pair
-from ._hints import product_hint
-from ._inputs import case, rnn_params
-from ._sequence import diagnose_states, require_states_shape
-from ._watch import uses
+from ...layers.activations import sigmoid
+from ...layers.rnn import rnn_cell_forward
+from ...layers.unroll import unroll
+from .._caches import require_cell_cache, require_sequence_cache
+from .._core import FeedbackError, as_result_array, builds_on, call_learner, close, max_diff, passed
+from .._core import require_result_shape, unpack_pair
+from .._hints import product_hint
+from .._inputs import case, rnn_params
+from .._sequence import diagnose_states, require_states_shape
+from .._watch import uses
 
 CELL = "rnn_cell_forward"
 SEQ = "rnn_forward"
