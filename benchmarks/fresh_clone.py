@@ -121,7 +121,8 @@ def main(argv=None) -> int:
         if "steps_table" in r:
             print("      " + r["steps_table"].replace("\n", "\n      "))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "results": results}, indent=1) + "\n")
+        record = {"date": time.strftime("%Y-%m-%d"), "machine": info, "results": results}
+        args.json.write_text(json.dumps(record, indent=1) + "\n")
     return 0 if all(r["exit"] == 0 for r in results) else 1
 
 
