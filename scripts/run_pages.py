@@ -243,15 +243,20 @@ def store(cache, path: Path, executed, seconds: float, cpu: float) -> None:
     for old in cache.list_cache_records():
         if old.uri == uri and old.pk != record.pk:
             cache.remove_cache(old.pk)
-    history_file = Path(cache.path) / HISTORY
-    history = json.loads(history_file.read_text()) if history_file.is_file() else {}
+    history = past_seconds(cache.path)
     history[uri] = round(seconds, 1)
-    history_file.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n")
+    history_file = Path(cache.path) / HISTORY
+    temporary = history_file.with_name(f"{history_file.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(history, indent=1, sort_keys=True) + "\n")
+    os.replace(temporary, history_file)  # whole, for a process reading it at the same time
 
 
 def past_seconds(cache_folder: Path) -> dict[str, float]:
-    history_file = Path(cache_folder) / HISTORY
-    return json.loads(history_file.read_text()) if history_file.is_file() else {}
+    """Each page's seconds in its last run (a scheduling hint: nothing depends on it)."""
+    try:
+        return json.loads((Path(cache_folder) / HISTORY).read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 # --------------------------------------------------------------------------------------
@@ -326,12 +331,19 @@ def _work(job: Job):
 
 def run_jobs(jobs: list[Job], workers: int, log=print) -> list[Result]:
     """Execute ``jobs`` on ``workers`` processes, the longest (by estimate) first, each
-    stored in its cache as it finishes (failures are not stored). Returns the results."""
+    stored in its cache as it finishes (failures are not stored). Pages with the same
+    cache key in the same cache (the pages without code) run once. Returns the results."""
     import nbformat
 
     from jupyter_cache import get_cache
 
-    jobs = sorted(jobs, key=lambda j: -j.estimate)
+    keys, unique = set(), []
+    for job in jobs:
+        key = (Path(job.cache_folder), get_cache(job.cache_folder).create_hashed_notebook(job.page.notebook)[1])
+        if key not in keys:
+            keys.add(key)
+            unique.append(job)
+    jobs = sorted(unique, key=lambda j: -j.estimate)
     caches = {}
     results = []
     start = time.perf_counter()
