@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -86,10 +87,16 @@ def measure(name: str, rev: str, keep: bool, log_folder: Path) -> dict:
               "wall_s": round(wall, 1), "cpu_s": round(cpu, 1), "target_min": target,
               "load_before": before_load, "load_after": load(), "log": str(log_file)}
     text = log_file.read_text(errors="replace")
-    if name == "ci" and "Steps (wall and CPU seconds" in text:  # scripts/steps.py's table
-        result["steps_table"] = text[text.rindex("Steps (wall and CPU seconds"):].rstrip()
-    if name == "book":
-        result["pages"] = [line for line in text.splitlines() if line.startswith("build-book: ")][-12:]
+    if name == "ci":
+        if "Steps (wall and CPU seconds" in text:  # scripts/steps.py's table
+            result["steps_table"] = text[text.rindex("Steps (wall and CPU seconds"):].rstrip()
+        summary = re.findall(r"^=+ (.*(?:passed|failed).*) in [\d.]+s.*=+$", text, re.M)
+        result["pytest"] = summary[-1] if summary else "no pytest summary"
+    if name == "book":  # the build's page table: its head (the slowest pages) and its verdict
+        lines = [line for line in text.splitlines() if line.startswith("build-book: ")]
+        head = next((i for i, line in enumerate(lines) if "slowest first" in line), len(lines))
+        result["pages"] = lines[head:head + 9] + [line for line in lines[head + 9:]
+                                                   if not re.match(r"build-book: +[\d.]+ s", line)]
     if not keep:
         shutil.rmtree(folder, ignore_errors=True)
     return result
@@ -118,6 +125,8 @@ def main(argv=None) -> int:
               f"load average {r['load_before']} before, {r['load_after']} after")
         for line in r.get("pages", []):
             print(f"      {line}")
+        if "pytest" in r:
+            print(f"      pytest: {r['pytest']}")
         if "steps_table" in r:
             print("      " + r["steps_table"].replace("\n", "\n      "))
     if args.json:

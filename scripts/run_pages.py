@@ -423,13 +423,14 @@ def report(cache_folder: Path, log=print) -> None:
         name = page.path.relative_to(ROOT).as_posix() if page.path.is_relative_to(ROOT) else str(page.path)
         if "cpu_seconds" not in record.data:
             by_build.append(name)
-        rows.append((record.data.get("execution_seconds", 0.0), record.data.get("cpu_seconds"), name))
+        rows.append((record.data.get("execution_seconds", 0.0), record.data.get("cpu_seconds"), name, record.pk))
     rows.sort(reverse=True)
-    cpu = sum(r[1] for r in rows if r[1] is not None)
-    log(f"{len(rows)} pages took {sum(r[0] for r in rows):.0f} s to execute"
+    runs = {r[3]: r for r in rows}.values()  # the pages without code share one run
+    cpu = sum(r[1] for r in runs if r[1] is not None)
+    log(f"{len(rows)} pages took {sum(r[0] for r in runs):.0f} s to execute"
         + (f" (CPU {cpu:.0f} s)" if cpu else "")
         + "; a page taken from the cache keeps the time of its run; slowest first:")
-    for seconds, cpu, name in rows:
+    for seconds, cpu, name, _ in rows:
         log(f"{seconds:7.1f} s  (CPU {cpu:6.1f} s)  {name}" if cpu is not None else f"{seconds:7.1f} s  {name}")
     if by_build:
         log(f"the build executed {len(by_build)} page(s) itself, one after another (their runs "

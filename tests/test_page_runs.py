@@ -9,6 +9,7 @@ contents is run, and the timing table shows the slowest steps.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,3 +159,20 @@ def test_a_step_records_the_cpu_of_its_children(tmp_path):
     assert (level, name) == ("step", "busy child") and float(cpu) > 0.05 and float(wall) > 0
     assert steps.run(str(log), "failing", [sys.executable, "-c", "raise SystemExit(3)"]) == 3
     assert log.read_text().strip().splitlines()[-1].endswith("failing (exit 3)")
+
+
+def test_when_every_page_runs_again_sphinx_reads_every_page_again(tmp_path, monkeypatch):
+    """A changed package empties the cache: Sphinx's saved environment goes too, or the
+    build would keep the pages it read before (their sources did not change)."""
+    monkeypatch.setattr(run_pages, "book_pages", lambda root=ROOT: [])
+    doctrees = tmp_path / "doctrees"
+    doctrees.mkdir()
+    (doctrees / "environment.pickle").write_bytes(b"saved")
+    assert run_pages.main(["--cache", str(tmp_path / "cache"), "--doctrees", str(doctrees)]) == 0
+    assert not doctrees.exists()  # a new cache: nothing of before can be trusted
+    doctrees.mkdir()
+    assert run_pages.main(["--cache", str(tmp_path / "cache"), "--doctrees", str(doctrees)]) == 0
+    assert doctrees.exists()  # the same fingerprint: kept
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Sandybridge" if os.environ.get("OPENBLAS_CORETYPE") != "Sandybridge" else "Haswell")
+    assert run_pages.main(["--cache", str(tmp_path / "cache"), "--doctrees", str(doctrees)]) == 0
+    assert not doctrees.exists()
