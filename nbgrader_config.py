@@ -6,9 +6,15 @@ Grading folders (``submitted/``, ``autograded/``, ``feedback/``, ``gradebook.db`
 created here by the instructor commands and are not committed.
 """
 
+import os
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "rnn-course"
+# The gradebook: gradebook.db (SQLite) here, unless RNN_COURSE_GRADEBOOK gives another
+# SQLAlchemy URL, e.g. postgresql+psycopg://user@host/gradebook (deploy/jupyterhub's setting).
+if os.environ.get("RNN_COURSE_GRADEBOOK"):
+    c.CourseDirectory.db_url = os.environ["RNN_COURSE_GRADEBOOK"]
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 

@@ -13,6 +13,8 @@ subpackages by role, each importing only the ones below it:
 - :mod:`rnn_course.grading`: grading a class with nbgrader, the learner's code in a sandbox
   (stands alone: it imports only the layers and the bottom floor);
 - :mod:`rnn_course.perf`: benchmarks of the layers against PyTorch (measured, never asserted);
+- :mod:`rnn_course.lab`: the learner's JupyterLab, its configuration and a server extension
+  (stands alone: it imports nothing of the course);
 - the bottom floor, ``_validate`` (argument checks with clear errors) and ``_arrays``
   (small array helpers), which every part may use.
 """
@@ -40,6 +42,8 @@ from .layers.pytorch import (
     gru_params_to_torch,
     lstm_params_from_torch,
     lstm_params_to_torch,
+    lstm_stack_from_torch,
+    lstm_stack_to_torch,
     rnn_stack_from_torch,
     rnn_stack_to_torch,
 )
@@ -116,6 +120,8 @@ __all__ = [
     "stack_final_states",
     "rnn_stack_to_torch",
     "rnn_stack_from_torch",
+    "lstm_stack_to_torch",
+    "lstm_stack_from_torch",
     # training
     "mse_loss",
     "softmax_cross_entropy",

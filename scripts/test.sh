@@ -25,6 +25,8 @@ trap 'python3 scripts/steps.py table "$RNN_COURSE_STEPS" --since "$started" --st
 step "install (scripts/setup.sh)" -- env WITH_TORCH=1 bash scripts/setup.sh
 # The grading tests need bubblewrap (the sandbox) and a PostgreSQL server (a gradebook on it).
 step "grading setup (scripts/setup-grading.sh)" -- env WITH_POSTGRES=1 bash scripts/setup-grading.sh
+# A quick unit pass on the oldest and newest supported Python that pyenv has (PYTHONS=0: not).
+if [ "${PYTHONS:-1}" = "1" ]; then step "other Pythons (scripts/test-pythons.sh)" -- bash scripts/test-pythons.sh; fi
 
 # --- The book's pages, before pytest: each page once in every configuration the tests
 # need (the build's, and test_book_robust.py's: perturbed, without PyTorch, without the

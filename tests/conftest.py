@@ -1,5 +1,6 @@
 """Fixtures shared by the notebook tests (test_book.py, test_exercises.py, test_grading.py),
-the built book (test_book.py, test_browser.py), the marking of nbval's notebook items
+the built book (test_book.py, test_browser.py), the browser tests (test_browser.py,
+test_lab_browser.py: Debian's chromium through Playwright, screenshots kept), the marking of nbval's notebook items
 (the solution notebooks) as slow, and, for the tests of the feedback checks, a look at the
 first line of every message they make."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -119,6 +121,40 @@ def feedback_headlines(request, monkeypatch):
         headline = message.split("\n", 1)[0]
         assert len(headline) <= HEADLINE, f"first line longer than {HEADLINE} characters: {headline!r}"
         assert not headline.rstrip().endswith((":", ",", ";", "(", "-")), f"first line cut short: {headline!r}"
+
+
+#: The browser tests launch the system's chromium: Playwright never downloads one here.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium (``$CHROMIUM``), driven by Playwright."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("Playwright is not installed: pip install -e '.[test]' "
+                    "(or run scripts/setup.sh)")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium "
+                    "(apt-get install chromium, which scripts/setup.sh does as root) "
+                    "or point $CHROMIUM at a Chromium executable")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Where the browser tests keep screenshots and logs: ``$BROWSER_ARTIFACTS``, or a
+    pytest temporary folder."""
+    folder = os.environ.get("BROWSER_ARTIFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from rnn_course import init_model
 from rnn_course.book.language import (TemperatureExplorer, next_char_logits, plot_accuracy_by_length,
-                                      plot_lm_curve, plot_temperatures)
+                                      plot_learning_order, plot_lm_curve, plot_temperatures)
 from rnn_course.tasks.textlm import generate_text
 from rnn_course.training.sampling import temperature_probs
 
@@ -45,3 +45,13 @@ def test_curve_and_length_figures():
     assert fig.axes[0].lines[0].get_ydata().tolist() == [3.0, 2.5]
     fig = plot_accuracy_by_length([5, 6, 20, 21], [1, 0, 1, 1], (0, 10, 30))
     assert [p.get_height() for p in fig.axes[0].patches] == [0.5, 1.0]
+
+
+def test_learning_order_draws_the_mean_and_the_range_of_the_runs():
+    runs = {"year": [[0.5, 1.0], [0.7, 1.0]], "day": [[0.0, 0.4], [0.2, 0.8]]}
+    fig = plot_learning_order([100, 200], runs)
+    ax = fig.axes[0]
+    assert np.allclose([line.get_ydata() for line in ax.lines], [[0.6, 1.0], [0.1, 0.6]])
+    assert len(ax.collections) == 2   # one band per part
+    with pytest.raises(ValueError, match="3 evaluations for 2 steps"):
+        plot_learning_order([100, 200], {"year": [[0.1, 0.2, 0.3]]})

@@ -13,12 +13,14 @@ asserts one kind of problem over every page, naming the page:
 - no request leaves 127.0.0.1 (any other host is blocked and reported);
 - figure captions in dark text of a regular weight;
 - at 390 px, no horizontal overflow of the page, code visible, wide equations scroll;
+- at 1280 px, no display equation wider than the column (it would need a scroll bar);
 - searching "LSTM" lists the LSTM chapter, with snippets free of raw LaTeX.
 
 Screenshots of each chapter's first page are kept in ``$BROWSER_ARTIFACTS`` (default: a
 pytest temporary folder). Playwright never downloads a browser here: it launches the
-system's chromium (``$CHROMIUM``, default /usr/bin/chromium), which ``scripts/setup.sh``
-installs with apt-get. Without it these tests fail, saying how to install it.
+system's chromium (``$CHROMIUM``, default /usr/bin/chromium; the ``browser`` fixture of
+conftest.py), which ``scripts/setup.sh`` installs with apt-get. Without it these tests
+fail, saying how to install it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -39,9 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 #: One worker runs this module's tests (its session or module fixtures are built once).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE = 390
 
 #: Runs in the page: what a reader would see, reduced to what the tests check.
@@ -70,6 +68,16 @@ INSPECT = r"""
       return {text: p.textContent.slice(0, 40), rgb: [r, g, b],
               weight: Number(style.fontWeight)};
     }),
+    // display equations whose typeset width exceeds the box they sit in (they scroll)
+    wideEquations: [...main.querySelectorAll("mjx-container[display='true']")]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1)
+        .map((el) => {
+          const box = el.closest("div.math");
+          const number = box && box.querySelector(".eqno");
+          const where = number ? number.textContent.trim().replace(/\s+/g, " ")
+              : (box && box.id) || "unnumbered";
+          return `equation ${where}: ${el.scrollWidth}px wide in ${el.clientWidth}px`;
+        }),
   };
 }
 """
@@ -132,14 +140,6 @@ def chapter_first_pages(names: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def artifacts(tmp_path_factory) -> Path:
-    folder = os.environ.get("BROWSER_ARTIFACTS")
-    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture(scope="session")
 def site(built_html):
     """The build served on 127.0.0.1 (a free port); yields its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(built_html))
@@ -154,23 +154,6 @@ def site(built_html):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture(scope="session")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright is not installed: pip install -e '.[test]' "
-                    "(or run scripts/setup.sh)")
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"no chromium at {CHROMIUM}: install Debian's chromium "
-                    "(apt-get install chromium, which scripts/setup.sh does as root) "
-                    "or point $CHROMIUM at a Chromium executable")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 #: Pages loading at once, each in a desktop and a phone tab of the one browser (a FIFO:
@@ -338,6 +321,12 @@ def test_figure_captions_are_readable(visits):
 def test_no_request_leaves_localhost(visits):
     outside = sorted(set(visits[1]))
     assert not outside, "requests to other hosts (blocked):\n" + "\n".join(outside)
+
+
+def test_no_display_equation_is_wider_than_the_column(visits):
+    """At 1280 px every display equation fits its column: a wide one is broken over lines."""
+    bad = problems(visits[0], "wideEquations")
+    assert not bad, "display equations wider than the column at 1280 px:\n" + "\n".join(bad)
 
 
 def test_layout_holds_at_phone_width(visits):

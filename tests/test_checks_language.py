@@ -19,17 +19,21 @@ from rnn_course.training.sampling import sample_with_temperature as reference_sa
 # ------------------------------------------------------------------ Part 1: sampling
 
 
-def sample(logits, temperature, rng, *, scale="divide", stable=True, source="rng", greedy=False):
+def sample(logits, temperature, rng, *, scale="divide", stable=True, source="rng", greedy=False,
+           max_axis=-1, sum_axis=-1, cumsum_axis=-1, keepdims=True, choice=False, guard=True):
     z = {"divide": logits / temperature, "multiply": logits * temperature, "ignore": logits}[scale]
     if stable:
-        z = z - z.max(axis=-1, keepdims=True)
+        z = z - z.max(axis=max_axis, keepdims=keepdims)
     p = np.exp(z)
-    p = p / p.sum(axis=-1, keepdims=True)
+    p = p / p.sum(axis=sum_axis, keepdims=True)
     if greedy:
         return p.argmax(axis=-1)
+    if choice:
+        return np.array([rng.choice(p.shape[1], p=row) for row in p])
     draw = rng.random if source == "rng" else np.random.random
     u = draw(p.shape[0])[:, None]
-    return np.minimum((np.cumsum(p, axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)
+    ids = (np.cumsum(p, axis=cumsum_axis) < u).sum(axis=-1)
+    return np.minimum(ids, p.shape[-1] - 1) if guard else ids
 
 
 @pytest.mark.parametrize("hidden", [False, True])
@@ -48,12 +52,21 @@ DISTRIBUTION_MISTAKES = {
     "Divide the logits by the temperature": lambda l, t, r: sample(l, t, r, scale="multiply"),
     "as if the temperature were 1": lambda l, t, r: sample(l, t, r, scale="ignore"),
     "greedy": lambda l, t, r: sample(l, t, r, greedy=True),
+    r"takes the max over the wrong axis(.|\n)*z.max\(axis=-1, keepdims=True\)": lambda l, t, r: sample(
+        l, t, r, max_axis=0),
+    r"normalises over the wrong axis(.|\n)*p.sum\(axis=-1": lambda l, t, r: sample(l, t, r, sum_axis=0),
+    r"sums cumulatively over the wrong axis(.|\n)*np.cumsum\(p, axis=-1\)": lambda l, t, r: sample(
+        l, t, r, cumsum_axis=0),
 }
 SHAPE_MISTAKES = {
     "from the rng argument": lambda l, t, r: sample(l, t, r, source="global"),
     "largest logit before exp": lambda l, t, r: sample(l, t, r, stable=False),
     "not drawn ids": probs,
     "delegating": lambda l, t, r: reference_sample(l, t, rng=r),
+    r"shapes did not fit(.|\n)*keepdims=True": lambda l, t, r: sample(l, t, r, keepdims=False),
+    r"a row's probabilities do not sum to 1(.|\n)*axis=-1": lambda l, t, r: sample(l, t, r, choice=True, sum_axis=0),
+    r"ids outside(.|\n)*must sum to 1": lambda l, t, r: sample(l, t, r, sum_axis=0, guard=False),
+    r"normalises over the wrong axis": lambda l, t, r: sample(l, t, r, sum_axis=0),
 }
 
 

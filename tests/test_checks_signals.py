@@ -39,6 +39,8 @@ WINDOWS_MISTAKES = {
     "must return four values": lambda *a: windows(*a)[:2],
     "one row per window": lambda *a: tuple(w.T for w in windows(*a)),
     "reference implementation": lambda s, L, h, split: rnn_course.split_windows(s, L, h, split),
+    r"an empty (X|Y)_(train|test) must have shape \(0, \d\)": lambda *a: tuple(
+        w if len(w) else np.array([]) for w in windows(*a)),
 }
 
 
@@ -53,9 +55,12 @@ def test_windows_mistakes(message):
 def forward(X, p, mistake=""):
     h = np.zeros((X.shape[1], p["W_h"].shape[0]))
     hs = []
-    for x in X:
-        W_h = 0 * p["W_h"] if mistake == "no_recurrence" else p["W_h"]
-        h = np.tanh(h @ W_h.T + x @ p["W_x"].T + (0 if mistake == "no_b_h" else p["b_h"]))
+    steps = {"skip_last": range(len(X) - 1), "skip_first": range(1, len(X)),
+             "past_the_end": range(1, len(X) + 1)}.get(mistake, range(len(X)))
+    for k in steps:
+        x = X[k - 1] if mistake == "shifted" else X[k]
+        W_h = {"no_recurrence": 0 * p["W_h"].T, "no_transpose": p["W_h"]}.get(mistake, p["W_h"].T)
+        h = np.tanh(h @ W_h + x @ p["W_x"].T + (0 if mistake == "no_b_h" else p["b_h"]))
         hs.append(h)
     hs = np.array(hs)
     last = {"first": hs[0], "mean": hs.mean(axis=0)}.get(mistake, hs[-1])
@@ -75,11 +80,17 @@ def backward(dy, cache, mistake=""):
         if t == len(X) - 1 or mistake == "every_step":
             dh = dh + dy @ p["W_y"]
         da = dh if mistake == "no_tanh" else dh * (1 - hs[t] ** 2)
-        prev = hs[t - 1] if t else np.zeros_like(hs[0])
-        g["W_x"] += da.T @ X[t]
+        prev = hs[t - 1] if t or mistake == "hs_k_minus_1" else np.zeros_like(hs[0])
+        if mistake == "assign_W_x":
+            g["W_x"] = da.T @ X[t]
+        else:
+            g["W_x"] += da.T @ X[t]
         g["W_h"] += da.T @ prev
-        g["b_h"] += da.sum(axis=0)
-        dh = da @ p["W_h"]
+        if mistake == "b_h_scalar":
+            g["b_h"] = da.sum()
+        else:
+            g["b_h"] += da.sum() if mistake == "b_h_all_axes" else da.sum(axis=0)
+        dh = da @ (p["W_h"].T if mistake == "W_h_T" else p["W_h"])
         if mistake == "last_only":
             break
     return g
@@ -99,6 +110,11 @@ FORWARD_MISTAKES = {message: (lambda X, p, m=mistake: forward(X, p, m)) for mist
     ("no_b_h", "b_h is missing"),
     ("no_recurrence", "not carried from step to step"),
     ("every_step", "an output at every step"),
+    ("no_transpose", "W_h is used without its transpose"),
+    ("skip_last", r"the last step is skipped(.|\n)*range\(T - 1\)"),
+    ("skip_first", "the first step is skipped"),
+    ("shifted", r"the inputs are shifted by one step(.|\n)*X\[k - 1\]"),
+    ("past_the_end", r"IndexError(.|\n)*loop over range\(T\)"),
 ]}
 FORWARD_MISTAKES["reference implementation"] = lambda X, p: rnn_course.forecaster_forward(X, p)
 BACKWARD_MISTAKES = {message: (lambda dy, c, m=mistake: backward(dy, c, m)) for mistake, message in [
@@ -107,6 +123,11 @@ BACKWARD_MISTAKES = {message: (lambda dy, c, m=mistake: backward(dy, c, m)) for 
     ("last_only", "stops at the last step"),
     ("b_y_mean", "summed over the batch"),
     ("W_y_T", r'grads\["W_y"\] of the wrong shape(.|\n)*axes swapped'),
+    ("hs_k_minus_1", r"at k = 0 it reads hs\[k - 1\], which is hs\[-1\](.|\n)*h_0 = 0"),
+    ("assign_W_x", r'grads\["W_x"\] keeps only one step\'s term(.|\n)*\+='),
+    ("W_h_T", r"the gradient goes back through W_h\.T(.|\n)*a @ W_h, without \.T"),
+    ("b_h_all_axes", r'grads\["b_h"\] sums a over every axis(.|\n)*axis=0'),
+    ("b_h_scalar", r'grads\["b_h"\] is a single number(.|\n)*axis=0'),
 ]}
 
 
@@ -137,8 +158,13 @@ def test_a_forward_wrong_only_in_its_output_leaves_the_backward_alone(capsys):
 
 
 def spectrogram(x, L, hop, mistake=""):
-    count = 1 + (len(x) - L) // hop - (1 if mistake == "frames" else 0)
-    frames = np.stack([x[k * hop:k * hop + L] for k in range(count)])
+    count = max(0, 1 + (len(x) - L) // hop - (1 if mistake == "frames" else 0))
+    step = {"no_overlap": L, "hop_one": 1}.get(mistake, hop)
+    if mistake == "stack":
+        frames = np.stack([x[k * hop:k * hop + L] for k in range(count)])
+    else:
+        padded = np.concatenate([x, np.zeros(count * L)])  # frames past the end are zero-padded
+        frames = padded[np.arange(count)[:, None] * step + np.arange(L)]
     window = {"no_window": np.ones(L), "hamming": np.hamming(L)}.get(mistake, np.hanning(L))
     spectrum = (np.fft.fft if mistake == "fft" else np.fft.rfft)(frames * window)
     power = np.abs(spectrum) ** (1 if mistake == "magnitude" else 2)
@@ -160,7 +186,12 @@ SPECTROGRAM_MISTAKES = {message: (lambda x, L, hop, m=mistake: spectrogram(x, L,
     ("magnitude", "magnitude"),
     ("log10", "log10"),
     ("no_eps", "silent signal"),
+    ("no_overlap", r"the frames do not overlap(.|\n)*share \d+ samples"),
+    ("hop_one", r"frame k starts at k, not at k \* hop"),
+    ("stack", r"no frames for a too short signal(.|\n)*shape \(0, \d+\)"),
 ]}
+SPECTROGRAM_MISTAKES[r"no frames for a too short signal(.|\n)*shape \(1, \d+\)"] = (  # one padded frame
+    lambda x, L, hop: spectrogram(np.concatenate([x, np.zeros(max(0, L - len(x)))]), L, hop))
 SPECTROGRAM_MISTAKES["reference implementation"] = lambda x, L, hop: rnn_course.log_spectrogram(x, L, hop)
 
 

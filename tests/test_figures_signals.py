@@ -38,6 +38,9 @@ def test_speech_and_music_figures():
     notes = np.array([[0, 0.5, 69], [0.5, 1.0, 71], [1.5, 1.5, 74]])
     fig = plot_piano_roll(notes)
     assert len(fig.axes[0].patches) == 3
+    bar_lines = lambda f: [line.get_xdata()[0] for line in f.axes[0].lines if line.get_gid() == "bar-line"]  # noqa: E731
+    assert bar_lines(fig)[:2] == [0.0, 3.0]
+    assert bar_lines(plot_piano_roll(notes, upbeat=0.5)) == [0.5]   # after the pickup, not at 0
     plt.close("all")
 
 

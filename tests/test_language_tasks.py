@@ -174,6 +174,23 @@ def test_date_pairs_are_iso_and_split_without_overlap():
         dates.make_date_pairs(3, locales=("xx_XX",))
 
 
+def test_the_rule_based_parser_reads_the_data_and_refuses_what_it_cannot():
+    pytest.importorskip("babel")
+    pairs = dates.make_date_pairs(600, rng=1)
+    assert all(dates.parse_date(s) == t for s, t in pairs)        # every format of the eight
+    assert dates.parse_date("07.03.1998") == "1998-03-07"          # German medium: day first
+    assert dates.parse_date("Mar 7, 1998") == "1998-03-07"
+    assert dates.parse_date("7 maj 1998") is None                   # Swedish May: not in the table
+    assert dates.parse_date("7 maj 1998", dates.month_table(dates.UNSEEN)) == "1998-05-07"
+    assert dates.parse_date("31 févr. 1998") is None                # no such day
+    assert dates.parse_date("seventh of March") is None             # no year
+    assert dates.month_table(("ca_ES",))["gener"] == 1              # "de gener": the month word
+    with pytest.raises(TypeError, match="text must be a string"):
+        dates.parse_date(19980307)
+    unseen = dates.make_date_pairs(30, rng=2, locales=dates.UNSEEN)
+    assert all(dates.parse_date(s) in (None, t) for s, t in unseen)  # refuses, never misreads
+
+
 def test_missing_babel_is_named(monkeypatch):
     monkeypatch.setitem(sys.modules, "babel.dates", None)
     with pytest.raises(ModuleNotFoundError, match="pip install babel"):

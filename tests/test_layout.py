@@ -25,6 +25,7 @@ ALLOWED = {
     "book": {"tasks", "training", "layers", "_validate", "_arrays"},
     "checks": {"training", "layers", "_validate", "_arrays"},
     "grading": {"layers", "_validate", "_arrays"},
+    "lab": set(),
     "perf": {"tasks", "training", "layers", "_validate", "_arrays"},
 }
 

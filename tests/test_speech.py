@@ -13,8 +13,9 @@ from rnn_course.tasks import speech
 from rnn_course.tasks.audio import (frame_signal, hz_to_mel, log_mel_spectrogram,
                                     log_power_spectrum, mel_filterbank, mel_to_hz,
                                     speech_features, trim_silence)
-from rnn_course.tasks.digits import (band_scale, confusion_matrix, pad_left,
-                                     predict_digits, train_digit_classifier)
+from rnn_course.tasks.digits import (band_scale, confusion_matrix, pad_left, predict_digits,
+                                     segment_means, softmax_regression_predict,
+                                     train_digit_classifier, train_softmax_regression)
 
 needs_debian = pytest.mark.skipif(bool(speech.missing_debian_packages()),
                                   reason="needs espeak-ng and asterisk-core-sounds-en-wav")
@@ -133,3 +134,24 @@ def test_classifier_learns_separable_sequences_and_confusion_counts():
     assert np.mean(pred == labels[150:]) > 0.9
     m = confusion_matrix([0, 1, 1], [0, 0, 1], 2)
     np.testing.assert_array_equal(m, [[1, 0], [1, 1]])
+
+
+def test_segment_means_keep_the_order_of_the_word():
+    word = np.concatenate([np.zeros((4, 2)), np.ones((4, 2))])   # silent, then loud
+    np.testing.assert_allclose(segment_means([word], 2)[0], [0, 0, 1, 1, np.log(8)])
+    backwards = segment_means([word[::-1]], 2)[0]
+    np.testing.assert_allclose(backwards[:4], [1, 1, 0, 0])        # the reverse is another word
+    assert segment_means([np.ones((9, 16))] * 3).shape == (3, 4 * 16 + 1)
+    with pytest.raises(ValueError, match=r"features\[0\] has shape \(2, 16\)"):
+        segment_means([np.ones((2, 16))], 4)
+
+
+def test_softmax_regression_separates_what_a_linear_rule_separates():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0.5)            # four classes, linear borders
+    model = train_softmax_regression(X[:200], y[:200], steps=400)
+    assert model["W"].shape == (4, 5)
+    assert np.mean(softmax_regression_predict(model, X[200:]) == y[200:]) > 0.85
+    with pytest.raises(ValueError, match="X has shape"):
+        train_softmax_regression(X[:10], y[:9])

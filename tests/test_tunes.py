@@ -8,9 +8,10 @@ import pytest
 
 from rnn_course.tasks.ngram import KneserNey
 from rnn_course.tasks.tune_audio import synthesize_notes, tune_notes
-from rnn_course.tasks.tune_lm import (build_vocab, corpus_text, encode, ngram_sample_tunes,
-                                      sample_tunes, train_tune_lm, tune_lm_loss)
-from rnn_course.tasks.tunes import check_tune, load_jigs, parse_bars, simplify_body, split_tune, tune_text
+from rnn_course.tasks.tune_lm import (build_vocab, corpus_text, encode, longest_shared,
+                                      ngram_sample_tunes, sample_tunes, train_tune_lm, tune_lm_loss)
+from rnn_course.tasks.tunes import (check_tune, load_jigs, parse_bars, section_lengths, simplify_body,
+                                   split_tune, tune_text, upbeat)
 
 GOOD = "A|AGA edB|gfe edB|c>BA cde|dBG Bcd|gfe ded|d2g a2g|bag fed|cAA A2:|"
 
@@ -30,7 +31,7 @@ def test_simplify_keeps_notes_and_triplets():
 
 def test_a_valid_tune_passes_each_rule_can_fail():
     assert check_tune("D", GOOD) == (True, "valid")
-    assert check_tune("D", "(3ABc d2e|" + GOOD[2:])[0]                   # triplets count 2/3
+    assert check_tune("D", GOOD.replace("A|AGA edB|", "A|(3ABc d2ef|", 1))[0]   # triplets count 2/3
     ok, why = check_tune("D", "A|AGA edB|gfe edB|")
     assert not ok and "bars" in why                                       # rule 2
     ok, why = check_tune("D", GOOD.replace("gfe edB", "gfe edBA"))
@@ -38,6 +39,18 @@ def test_a_valid_tune_passes_each_rule_can_fail():
     ok, why = check_tune("D", GOOD.replace("c>BA", "c>BA q"))
     assert not ok and "parser" in why                                     # rule 1: an unreadable note
     assert check_tune("D", GOOD.replace("cAA A2:|", "cAA A2||"))[0]      # a short bar at a section end
+    ok, why = check_tune("D", GOOD + "|: d | c2 B B2 :|")                  # rule 4: a one-bar section
+    assert not ok and why == "section 2 lasts 1 bar (at least 4)"
+    ok, why = check_tune("D", "GAB" + GOOD[1:])                            # rule 4: 8 1/3 bars
+    assert not ok and "not a whole number" in why
+
+
+def test_sections_and_upbeat():
+    bars, _ = parse_bars("D", GOOD + "|: d | c2 B B2 :|")
+    assert [round(x, 6) for x in section_lengths(bars)] == [8.0, 1.0]
+    bars, _ = parse_bars("D", "d |: " + GOOD[2:])           # a pickup before the repeat mark
+    assert [round(x, 6) for x in section_lengths(bars)] == [8.0]
+    assert upbeat("D", GOOD) == 0.5 and upbeat("D", GOOD[2:]) == 0.0
 
 
 def test_parse_bars_counts_quarter_notes():
@@ -86,3 +99,11 @@ def test_notes_and_sound():
     assert rate == 8000 and end < len(x) / rate < end + 1 and np.abs(x).max() == pytest.approx(0.9)
     with pytest.raises(ValueError, match="notes"):
         synthesize_notes(np.ones((3, 2)))
+
+
+def test_longest_shared_stretch():
+    assert longest_shared("abcxyzabcd", "zzabcdzz") == 5      # "zabcd"
+    assert longest_shared("abc", "abc") == 3 and longest_shared("q", "abc") == 0
+    assert longest_shared("", "abc") == 0
+    with pytest.raises(TypeError, match="strings"):
+        longest_shared(["a"], "abc")

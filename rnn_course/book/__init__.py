@@ -10,6 +10,8 @@
   figures of the language model, sentiment and translation pages);
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
+- :mod:`~rnn_course.book.prose`: chapter 6, sentences built from the results of several
+  runs, so that they read well whatever the numbers;
 - :mod:`~rnn_course.book.plotting`: what the chapters share (colours, line styles,
   curves, training-curve panels, the frame of every widget, the pieces of the diagrams).
 

@@ -7,7 +7,9 @@
 - :func:`plot_temperatures`: one distribution at several temperatures side by side.
 - :func:`plot_lm_curve`: held-out bits per character during training against the
   n-gram baselines.
-- :func:`plot_accuracy_by_length`: accuracy of held-out examples grouped by input length.
+- :func:`plot_accuracy_by_length`: accuracy of held-out examples grouped by input length;
+- :func:`plot_learning_order`: how often each part of the output is right during training,
+  over several runs.
 
 Book: chapter 6, the character-level language model and machine translation.
 """
@@ -127,5 +129,26 @@ def plot_accuracy_by_length(lengths, correct, bins, *, ax=None) -> Figure:
     ax.set_ylim(0, 1.08)
     ax.set_xlabel("input length (characters)")
     ax.set_ylabel("exact matches")
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_order(steps, accuracy, *, ax=None) -> Figure:
+    """The share of outputs with each part right after each evaluation: ``accuracy`` maps a
+    part's name to an array (runs, evaluations); the mean over the runs is drawn as a line
+    and the range from the worst to the best run as a band around it."""
+    steps = np.asarray(steps)
+    fig, ax = figure_and_axes(ax, (6.4, 3.4))
+    for i, (name, values) in enumerate(accuracy.items()):
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if values.shape[1] != len(steps):
+            raise ValueError(f"accuracy[{name!r}] has {values.shape[1]} evaluations for {len(steps)} steps")
+        line, = ax.plot(steps, values.mean(axis=0), ls=line_style(i), marker="o", markersize=3, label=name)
+        ax.fill_between(steps, values.min(axis=0), values.max(axis=0), color=line.get_color(), alpha=0.2, lw=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("share right")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig

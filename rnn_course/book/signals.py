@@ -128,16 +128,17 @@ def plot_confusion(matrix, *, title, ax=None, labels=None):
     return fig
 
 
-def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0):
+def plot_piano_roll(notes, *, title=None, ax=None, bar_quarters=3.0, upbeat=0.0):
     """Notes ``(onset, duration, midi)`` as horizontal bars, time in quarter notes, with
-    the bar lines of 6/8 (every ``bar_quarters``) dotted."""
+    the bar lines of 6/8 (every ``bar_quarters``) dotted; a tune that starts on an
+    ``upbeat`` (a pickup of that many quarter notes) has its first bar line there."""
     notes = np.asarray(notes, dtype=float)
     fig, ax = figure_and_axes(ax, (8.0, 2.8))
     for onset, duration, midi in notes:
         ax.add_patch(plt.Rectangle((onset, midi - 0.4), duration * 0.95, 0.8, color=HIDDEN))
     end = float((notes[:, 0] + notes[:, 1]).max()) if len(notes) else 1.0
-    for b in np.arange(0, end + 1e-9, bar_quarters):
-        ax.axvline(b, color="0.7", lw=0.6, ls=":")
+    for b in np.arange(float(upbeat) % bar_quarters, end + 1e-9, bar_quarters):
+        ax.axvline(b, color="0.7", lw=0.6, ls=":", gid="bar-line")
     ax.set_xlim(0, end)
     if len(notes):
         ax.set_ylim(notes[:, 2].min() - 2, notes[:, 2].max() + 2)

@@ -8,7 +8,7 @@ its memory (the private ``/tmp`` included, which lives in memory) and its number
 processes. :class:`Group` makes one per sandbox, under the grader's own group, where the
 machine lets it: cgroup v1 with the ``memory`` and ``pids`` controllers (root can create
 groups there), or cgroup v2 where the grader's group delegates both controllers. Elsewhere
-:func:`Group.create` returns None with the reason, and the limits stay per process
+``Group.create`` returns None with the reason, and the limits stay per process
 (the verdict says so, and ``rnn-course-grade`` warns).
 """
 

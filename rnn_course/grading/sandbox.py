@@ -63,7 +63,7 @@ class Sandbox:
     ``answers`` are ``(cell id, source)`` pairs; ``prelude`` the notebook's locked setup
     cells (imports); ``allowed`` maps the names of rnn_course answers may use to their source.
     ``events`` collects the limits crossed and the protocol broken, ``(kind, cause)`` pairs,
-    for the grading report (the caller takes them with :meth:`take_events`).
+    for the grading report (the caller takes them with ``take_events``).
     """
 
     def __init__(self, answers, *, prelude=(), allowed=None, limits=Limits(), hidden=()):

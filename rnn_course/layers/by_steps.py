@@ -4,8 +4,8 @@ These are the references a learner compares with. They run the cell functions of
 :mod:`~rnn_course.layers.rnn`, :mod:`~rnn_course.layers.lstm` and
 :mod:`~rnn_course.layers.gru` along the sequence and keep the exercises' cache, the list
 of the T cell caches (``caches[k]`` from the step that read ``X[k]``), so a forward pass
-written in an exercise can be read against :func:`rnn_forward_by_steps` line by line, and
-its backward pass handed to :func:`rnn_backward_by_steps` (and the other way round).
+written in an exercise can be read against :func:`~rnn_course.rnn_forward_by_steps` line by line, and
+its backward pass handed to :func:`~rnn_course.rnn_backward_by_steps` (and the other way round).
 
 The fused functions (:func:`~rnn_course.rnn_forward` and the others) compute the same
 numbers faster, for training; the Performance page says how.
@@ -46,7 +46,7 @@ def rnn_forward_by_steps(X, h0, params):
 
 
 def rnn_backward_by_steps(dhs, caches):
-    """Backpropagation through time over the cell caches of :func:`rnn_forward_by_steps`.
+    """Backpropagation through time over the cell caches of :func:`~rnn_course.rnn_forward_by_steps`.
 
     ``dhs[k]`` is the gradient of the loss with respect to ``hs[k]`` from the outputs alone;
     each step adds the gradient coming back from the step after it.
@@ -76,7 +76,7 @@ def lstm_forward_by_steps(X, h0, c0, params):
 
 
 def lstm_backward_by_steps(dhs, caches):
-    """Backpropagation through time over the cell caches of :func:`lstm_forward_by_steps`.
+    """Backpropagation through time over the cell caches of :func:`~rnn_course.lstm_forward_by_steps`.
 
     Two gradients come back from step t + 1: ``dh_next`` (added to ``dhs[k]``) and
     ``dc_next``, the cell state's, which is zero after the last step.
@@ -107,7 +107,7 @@ def gru_forward_by_steps(X, h0, params, *, variant="sources"):
 
 
 def gru_backward_by_steps(dhs, caches):
-    """Backpropagation through time over the cell caches of :func:`gru_forward_by_steps`.
+    """Backpropagation through time over the cell caches of :func:`~rnn_course.gru_forward_by_steps`.
 
     Returns
     -------

@@ -236,7 +236,7 @@ def gru_forward(X, h0, params, *, variant="sources"):
     """Run the GRU over a whole sequence (the fast path, for training).
 
     The readable reference, one cell call per step with the exercises' list of cell caches,
-    is :func:`~rnn_course.layers.by_steps.gru_forward_by_steps`: the same numbers.
+    is :func:`~rnn_course.gru_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -281,7 +281,7 @@ def gru_backward(dhs, cache, *, variant=None):
     """Backpropagation through time over the whole sequence (the fast path, for training).
 
     The readable reference, over the list of cell caches, is
-    :func:`~rnn_course.layers.by_steps.gru_backward_by_steps`.
+    :func:`~rnn_course.gru_backward_by_steps`.
 
     Parameters
     ----------

@@ -208,7 +208,7 @@ def lstm_forward(X, h0, c0, params):
     """Run the LSTM over a whole sequence (the fast path, for training).
 
     The readable reference, one cell call per step with the exercises' list of cell caches,
-    is :func:`~rnn_course.layers.by_steps.lstm_forward_by_steps`: the same numbers.
+    is :func:`~rnn_course.lstm_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -251,7 +251,7 @@ def lstm_backward(dhs, cache):
     """Backpropagation through time over the whole sequence (the fast path, for training).
 
     The readable reference, over the list of cell caches, is
-    :func:`~rnn_course.layers.by_steps.lstm_backward_by_steps`.
+    :func:`~rnn_course.lstm_backward_by_steps`.
 
     Parameters
     ----------

@@ -28,7 +28,9 @@ for ``z`` and ``r``; for the candidate, ``bias_hh``'s part is ``b_hn``, which on
 A stack of vanilla RNN layers (:func:`~rnn_course.stack_forward`, one-way or
 bidirectional) goes to and from ``torch.nn.RNN(num_layers=L, bidirectional=...)`` with
 :func:`~rnn_course.rnn_stack_to_torch` and :func:`~rnn_course.rnn_stack_from_torch` (``W_x`` is ``weight_ih``,
-``W_h`` is ``weight_hh``; the backwards direction's arrays end in ``_reverse``).
+``W_h`` is ``weight_hh``; the backwards direction's arrays end in ``_reverse``), and a stack
+of LSTM layers (``cell="lstm"``) to and from ``torch.nn.LSTM(num_layers=L, bidirectional=...)``
+with :func:`~rnn_course.lstm_stack_to_torch` and :func:`~rnn_course.lstm_stack_from_torch`.
 
 Book: chapter 4, the LSTM against PyTorch; chapter 5, PyTorch's GRU conventions, and deep
 and bidirectional RNNs.
@@ -230,25 +232,73 @@ def rnn_stack_to_torch(layers, *, gradients=False) -> dict[str, np.ndarray]:
     return state
 
 
+def _stack_directions(state, module: str):
+    """Walk the layers of a stacked torch module's state dict (the module itself, or any
+    mapping): yields ``(state dict, layer, backwards)`` for each layer and direction in order."""
+    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
+        state = state.state_dict()
+    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
+        raise TypeError(f"state must be a {module} or a mapping with 'weight_ih_l0', ...")
+    layer = 0
+    while "weight_ih" + _suffix(layer) in state:
+        reverse = "weight_ih" + _suffix(layer, True) in state
+        for backwards in (False, True) if reverse else (False,):
+            yield state, layer, backwards
+        layer += 1
+
+
 def rnn_stack_from_torch(state, *, gradients=False) -> list[dict[str, np.ndarray]]:
     """The layers of a ``torch.nn.RNN`` (the module, its state dict, or any mapping) as the
     list :func:`~rnn_course.stack_forward` takes: ``W_x``, ``W_h`` and ``b_h = b_ih + b_hh``
     per layer (``_reverse`` too when bidirectional). With ``gradients=True`` ``b_h`` is the
     gradient of either bias, read from ``bias_ih``."""
-    if hasattr(state, "state_dict") and not isinstance(state, Mapping):
-        state = state.state_dict()
-    if not isinstance(state, Mapping) or "weight_ih_l0" not in state:
-        raise TypeError("state must be a torch.nn.RNN or a mapping with 'weight_ih_l0', ...")
-    layers, layer = [], 0
-    while "weight_ih" + _suffix(layer) in state:
-        params = {}
-        reverse = "weight_ih" + _suffix(layer, True) in state
+    layers = []
+    for state_dict, layer, backwards in _stack_directions(state, "torch.nn.RNN"):
+        if layer == len(layers):
+            layers.append({})
+        a, _ = _read_state(state_dict, layer, 1, "torch.nn.RNN", backwards)
+        end = "_reverse" if backwards else ""
+        bias = a["bias_ih"] if gradients else a["bias_ih"] + a["bias_hh"]
+        layers[layer].update({"W_x" + end: a["weight_ih"].copy(), "W_h" + end: a["weight_hh"].copy(),
+                              "b_h" + end: bias.copy()})
+    return layers
+
+
+# ------------------------------------------------------------------ LSTM stacks
+
+
+def lstm_stack_to_torch(layers, *, gradients=False) -> dict[str, np.ndarray]:
+    """A stack of LSTM layers (the list :func:`~rnn_course.stack_forward` takes with
+    ``cell="lstm"``) in the layout of ``torch.nn.LSTM(num_layers=L, bidirectional=...)``'s
+    state dict: layer ``l`` as :func:`lstm_params_to_torch` writes it with the suffix
+    ``_l<l>``, and a bidirectional layer's ``W_f_reverse``, ... with ``_l<l>_reverse``.
+    ``gradients=True`` converts gradients, as :func:`lstm_params_to_torch` does."""
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise TypeError("layers must be a non-empty list of parameter dicts, the first layer first")
+    state = {}
+    for layer, params in enumerate(layers):
+        if not isinstance(params, Mapping):
+            raise TypeError(f"layers[{layer}] must be a dict of LSTM parameters, got {type(params).__name__}")
+        reverse = "W_f_reverse" in params
         for backwards in (False, True) if reverse else (False,):
-            a, _ = _read_state(state, layer, 1, "torch.nn.RNN", backwards)
             end = "_reverse" if backwards else ""
-            bias = a["bias_ih"] if gradients else a["bias_ih"] + a["bias_hh"]
-            params.update({"W_x" + end: a["weight_ih"].copy(), "W_h" + end: a["weight_hh"].copy(),
-                           "b_h" + end: bias.copy()})
-        layers.append(params)
-        layer += 1
+            one = {k: params[k + end] for k in LSTM_PARAM_NAMES if k + end in params}
+            for name, array in lstm_params_to_torch(one, gradients=gradients).items():
+                state[name[: -len("_l0")] + _suffix(layer, backwards)] = array
+    return state
+
+
+def lstm_stack_from_torch(state, *, gradients=False) -> list[dict[str, np.ndarray]]:
+    """The layers of a ``torch.nn.LSTM`` (the module, its state dict, or any mapping) as the
+    list :func:`~rnn_course.stack_forward` takes with ``cell="lstm"``: each layer's twelve
+    parameters, as :func:`lstm_params_from_torch` reads them, and their ``_reverse`` copies
+    when the module is bidirectional."""
+    layers = []
+    for state_dict, layer, backwards in _stack_directions(state, "torch.nn.LSTM"):
+        if layer == len(layers):
+            layers.append({})
+        s = _suffix(layer, backwards)
+        one = {kind + "_l0": state_dict[kind + s] for kind in _KINDS if kind + s in state_dict}
+        end = "_reverse" if backwards else ""
+        layers[layer].update({k + end: v for k, v in lstm_params_from_torch(one, gradients=gradients).items()})
     return layers

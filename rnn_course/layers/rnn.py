@@ -137,7 +137,7 @@ def rnn_forward(X, h0, params):
     """Run the recurrence over a whole sequence (the fast path, for training).
 
     The readable reference, one cell call per step with the exercises' list of cell caches,
-    is :func:`~rnn_course.layers.by_steps.rnn_forward_by_steps`: the same numbers.
+    is :func:`~rnn_course.rnn_forward_by_steps`: the same numbers.
 
     Parameters
     ----------
@@ -168,7 +168,7 @@ def rnn_backward(dhs, cache):
     """Backpropagation through time over the whole sequence (the fast path, for training).
 
     The readable reference, over the list of cell caches, is
-    :func:`~rnn_course.layers.by_steps.rnn_backward_by_steps`.
+    :func:`~rnn_course.rnn_backward_by_steps`.
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 An n-gram model predicts the next character from the ``n - 1`` before it, by counting
 how often each continuation followed that context in the training text. Counts alone give
 zero probability to anything unseen, so the counts are **smoothed**. Interpolated
-Kneser–Ney (Kneser and Ney, 1995; Chen and Goodman, 1998) is the classic choice:
+Kneser–Ney (Kneser and Ney, 1995; Chen and Goodman, 1999) is the classic choice:
 
     P(c | h) = max(N(h c) - D, 0) / N(h ·)  +  D · K(h) / N(h ·) · P_lower(c | h')
 

@@ -3,7 +3,7 @@
 The **encoder**, a GRU, reads the source string and its state after the last real
 character is the fixed-size summary ``c`` (H numbers, whatever the length). The
 **decoder**, another GRU started from ``h_0 = c``, writes the target one character at a
-time; as in Cho et al. (2014), it also receives ``c`` at every step next to the previous
+time; as in Cho et al. (2014a), it also receives ``c`` at every step next to the previous
 character, which makes the summary easier to use and training much faster:
 
     c   = encoder state after the source's last character
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_rng, positive_int, real
+from .._validate import as_rng, float_dtype, positive_int, real
 from ..layers.embedding import embedding_backward, embedding_forward, init_embedding
 from ..layers.gru import gru_backward, gru_forward, init_gru_params
 from ..layers.output import output_backward, output_forward
@@ -89,9 +89,16 @@ def _part(params, prefix: str) -> dict:
     return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
 
 
-def init_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=128, rng=None) -> dict:
+def init_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=128, rng=None,
+                 dtype=np.float64) -> dict:
     """Parameters: ``E_src``, ``E_tgt``, the encoder's GRU (``enc.W_z``, ...), the decoder's
-    GRU (``dec.W_z``, ...; its input is D + H wide) and ``W_y``, ``b_y``."""
+    GRU (``dec.W_z``, ...; its input is D + H wide) and ``W_y``, ``b_y``.
+
+    Every array is of ``dtype`` (``float64``, or ``float32``: training then runs in float32,
+    about twice as fast); the values are drawn in float64 and rounded, so a seed gives the
+    same model in either type.
+    """
+    dtype = float_dtype("dtype", dtype)
     gen = as_rng(rng)
     D, H = positive_int("embed_size", embed_size), positive_int("hidden_size", hidden_size)
     params = {"E_src": init_embedding(len(vocab.source), D, rng=gen),
@@ -101,14 +108,14 @@ def init_seq2seq(vocab: Seq2SeqVocab, *, embed_size=32, hidden_size=128, rng=Non
     k = 1.0 / np.sqrt(H)
     params["W_y"] = gen.uniform(-k, k, (len(vocab.target), H))
     params["b_y"] = np.zeros(len(vocab.target))
-    return params
+    return {name: value.astype(dtype, copy=False) for name, value in params.items()}
 
 
 def encode(params, src_ids, src_mask):
     """The summary ``c`` (B, H): the encoder's state after each source's last character."""
     X, emb_cache = embedding_forward(src_ids, params["E_src"])
     enc = _part(params, "enc.")
-    hs, gru_cache = gru_forward(X, np.zeros((src_ids.shape[1], enc["W_z"].shape[0])), enc)
+    hs, gru_cache = gru_forward(X, np.zeros((src_ids.shape[1], enc["W_z"].shape[0]), dtype=enc["W_z"].dtype), enc)
     c, last_cache = last_state_forward(hs, src_mask)
     return c, (emb_cache, gru_cache, last_cache)
 

@@ -57,7 +57,7 @@ def text_lm_forward(params, ids, h0):
     state (B, H) to carry into the next chunk.
     """
     V = _vocab_size(params)
-    hs, layer_cache = gru_forward(np.eye(V)[ids], h0, params)
+    hs, layer_cache = gru_forward(np.eye(V, dtype=params["W_z"].dtype)[ids], h0, params)
     logits, out_cache = output_forward(hs, params)
     return logits, (layer_cache, out_cache), hs[-1]
 
@@ -79,11 +79,13 @@ class TextLMRun:
     (:class:`~rnn_course.training.schedule.LinearDecay`); each call of :meth:`train` runs
     :func:`~rnn_course.fit` for some of those steps (Adam, gradient norm clipped at
     ``max_norm``). ``losses`` and ``evaluations`` accumulate over the calls, with steps
-    counted from the start of training.
+    counted from the start of training. ``dtype=np.float32`` trains in float32, about twice
+    as fast as the default float64.
     """
 
     def __init__(self, train_ids, vocab_size, *, total_steps=1000, hidden_size=128, batch_size=32,
-                 seq_len=64, jump_every=8, lr=2e-2, final_lr=0.1, max_norm=1.0, rng=0):
+                 seq_len=64, jump_every=8, lr=2e-2, final_lr=0.1, max_norm=1.0, rng=0,
+                 dtype=np.float64):
         V = positive_int("vocab_size", vocab_size)
         self.ids = _text_ids(train_ids, "train_ids", V)
         self.T, self.B = positive_int("seq_len", seq_len), positive_int("batch_size", batch_size)
@@ -92,13 +94,15 @@ class TextLMRun:
             raise ValueError(f"train_ids has {len(self.ids)} characters: too few for "
                              f"jump_every * seq_len = {self.jump * self.T}")
         self.gen = as_rng(rng)
-        self.params = init_model("gru", V, positive_int("hidden_size", hidden_size), V, rng=self.gen)
+        self.params = init_model("gru", V, positive_int("hidden_size", hidden_size), V, rng=self.gen,
+                                 dtype=dtype)
         self.optimizer = LinearDecay(Adam(lr=real("lr", lr, low=0.0, low_open=True)), total_steps,
                                      final=final_lr)
         self.max_norm = max_norm
         self.step = 0
         self.losses, self.evaluations, self.seconds = np.empty(0), [], 0.0
-        self._pos, self._h = None, np.zeros((self.B, self.params["W_z"].shape[0]))
+        self._pos = None
+        self._h = np.zeros((self.B, self.params["W_z"].shape[0]), dtype=self.params["W_z"].dtype)
 
     def _batch(self, _, g):
         if self.step % self.jump == 0:  # every stream jumps somewhere new, with a fresh state
@@ -128,7 +132,7 @@ class TextLMRun:
 
 def train_text_lm(train_ids, vocab_size, *, hidden_size=128, steps=1000, batch_size=32,
                   seq_len=64, jump_every=8, lr=2e-2, final_lr=0.1, max_norm=1.0,
-                  evaluate=None, eval_every=None, rng=0):
+                  evaluate=None, eval_every=None, rng=0, dtype=np.float64):
     """Train a GRU language model on ``train_ids`` in one go (a :class:`TextLMRun`).
 
     Returns a dict with ``params``, ``losses`` (nats per character, every step),
@@ -136,7 +140,7 @@ def train_text_lm(train_ids, vocab_size, *, hidden_size=128, steps=1000, batch_s
     """
     run = TextLMRun(train_ids, vocab_size, total_steps=steps, hidden_size=hidden_size,
                     batch_size=batch_size, seq_len=seq_len, jump_every=jump_every, lr=lr,
-                    final_lr=final_lr, max_norm=max_norm, rng=rng)
+                    final_lr=final_lr, max_norm=max_norm, rng=rng, dtype=dtype)
     run.train(steps, evaluate=evaluate, eval_every=eval_every)
     return {"params": run.params, "losses": run.losses, "evaluations": run.evaluations,
             "seconds": run.seconds}
@@ -156,7 +160,7 @@ def text_lm_bits(params, ids, *, streams=64, chunk=256) -> float:
         raise ValueError(f"ids has {len(ids)} characters: too few for {streams} streams")
     inputs = ids[: n * streams].reshape(streams, n).T
     targets = ids[1: n * streams + 1].reshape(streams, n).T
-    h = np.zeros((streams, params["W_z"].shape[0]))
+    h = np.zeros((streams, params["W_z"].shape[0]), dtype=params["W_z"].dtype)
     total = 0.0
     for start in range(0, n, positive_int("chunk", chunk)):
         logits, _, h = text_lm_forward(params, inputs[start: start + chunk], h)
@@ -183,7 +187,7 @@ def generate_text(params, vocab, length, *, prime="\n", temperature=1.0, samples
     if unknown:
         raise ValueError(f"prime has characters {unknown} that are not in vocab")
     gen = as_rng(rng)
-    h = np.zeros((samples, params["W_z"].shape[0]))
+    h = np.zeros((samples, params["W_z"].shape[0]), dtype=params["W_z"].dtype)
     ids = np.array([[index[c]] * samples for c in prime])  # (len(prime), samples)
     logits, _, h = text_lm_forward(params, ids, h)
     out = np.empty((length, samples), dtype=int)

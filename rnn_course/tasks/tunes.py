@@ -3,8 +3,9 @@
 ABC writes a tune as text: a header (``M:6/8`` the metre, ``L:1/8`` the unit note,
 ``K:G`` the key) and a body of notes (``A`` is an eighth note here, ``A2`` a quarter,
 ``A/2`` a sixteenth, ``c`` an octave above ``C``, ``^F`` F sharp), bar lines ``|`` and
-repeats ``|:`` ``:|``. The data are the 6/8 jigs of *O'Neill's Music of Ireland* (1850)
-as transcribed in ``music21``'s corpus (``pip install music21==10.5.1``), read as plain
+repeats ``|:`` ``:|``. The data are the 6/8 jigs of *O'Neill's Music of Ireland* (1903;
+its subtitle counts its 1,850 melodies, hence the corpus folder ``oneills1850``) as
+transcribed in ``music21``'s corpus (``pip install music21==10.5.1``), read as plain
 text files from the package folder (:func:`load_jigs`), simplified to notes, rests,
 bars, repeats, ties, triplets and broken rhythms (:func:`simplify_body`).
 
@@ -15,7 +16,11 @@ bars, repeats, ties, triplets and broken rhythms (:func:`simplify_body`).
 2. the tune has at least 8 bars;
 3. the bars add up: every bar holds exactly the 6 eighth notes of 6/8 (three quarter notes;
    a triplet's notes count two thirds each), except a shorter bar at the very start (a
-   pickup) or just before or after a section end (``||``, ``:|``, ``|]``, ``::``, the end).
+   pickup) or just before or after a section mark (``||``, ``:|``, ``|:``, ``|]``, ``::``,
+   the end);
+4. the sections add up (:func:`section_lengths`): each section, from one section mark to
+   the next, lasts at least 4 bars, and a whole number of bars to within an eighth note
+   (its pickup and its last bar make one bar, give or take a note carried across the mark).
 
 Book: chapter 6, music generation.
 """
@@ -31,8 +36,10 @@ from importlib import resources
 from .._validate import ArgumentTypeError
 
 MIN_BARS = 8
+MIN_SECTION_BARS = 4
 BAR_QUARTERS = 3.0   # a 6/8 bar in quarter notes
 _SECTION_ENDS = ("||", ":|", "|]", "::", "end")
+_SLACK = 0.5 / BAR_QUARTERS + 1e-9   # an eighth note, in bars
 
 
 def _music21():
@@ -75,8 +82,9 @@ def _tunes(text: str):
 
 
 def load_jigs() -> list[tuple[str, str]]:
-    """``(key, body)`` of every 6/8 jig of O'Neill's 1850 collection (unit note 1/8,
-    no change of metre or key inside the tune), bodies simplified; 654 tunes."""
+    """``(key, body)`` of every 6/8 jig of *O'Neill's Music of Ireland* (1903) in music21's
+    corpus (unit note 1/8, no change of metre or key inside the tune), bodies simplified;
+    654 tunes."""
     folder = resources.files(_music21()) / "corpus" / "oneills1850"
     out = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -148,8 +156,46 @@ def _section_end(bar_line: str) -> bool:
     return line in _SECTION_ENDS or line.startswith(":") or line.endswith(":")
 
 
+def section_lengths(bars) -> list[float]:
+    """The length in bars of each section of a tune, from the ``bars`` of :func:`parse_bars`.
+
+    A section runs from one section mark (``||``, ``:|``, ``|:``, ``|]``, ``::``) to the
+    next, or to the end; a pickup standing alone before a mark (shorter than half a bar)
+    counts with the section after it.
+    """
+    lengths, current = [], 0.0
+    for quarters, line in bars:
+        current += quarters / BAR_QUARTERS
+        if _section_end(line):
+            lengths.append(current)
+            current = 0.0
+    if current:
+        lengths.append(current)
+    merged, carried = [], 0.0
+    for length in lengths:
+        if length + carried < 0.5:   # a pickup before a repeat mark
+            carried += length
+            continue
+        merged.append(length + carried)
+        carried = 0.0
+    if carried and merged:
+        merged[-1] += carried
+    elif carried:
+        merged.append(carried)
+    return merged
+
+
+def upbeat(key: str, body: str) -> float:
+    """The length of the tune's pickup in quarter notes (0 when its first bar is full)."""
+    bars, problem = parse_bars(key, body)
+    if problem or not bars:
+        raise ValueError(f"the tune does not parse: {problem or 'no notes'}")
+    first = bars[0][0]
+    return first if first < BAR_QUARTERS - 1e-9 else 0.0
+
+
 def check_tune(key: str, body: str) -> tuple[bool, str]:
-    """``(valid, reason)`` by the three rules of the module docstring; ``reason`` is
+    """``(valid, reason)`` by the four rules of the module docstring; ``reason`` is
     ``"valid"`` or the first rule broken."""
     bars, problem = parse_bars(key, body)
     if problem:
@@ -163,4 +209,11 @@ def check_tune(key: str, body: str) -> tuple[bool, str]:
         if quarters < BAR_QUARTERS and edge:
             continue
         return False, f"bar {i + 1} holds {quarters * 2:g} eighth notes, not 6"
+    for i, length in enumerate(section_lengths(bars)):
+        whole = round(length)
+        if whole < MIN_SECTION_BARS:
+            unit = "bar" if f"{length:.3g}" == "1" else "bars"
+            return False, f"section {i + 1} lasts {length:.3g} {unit} (at least {MIN_SECTION_BARS})"
+        if abs(length - whole) > _SLACK:
+            return False, f"section {i + 1} lasts {length:.3g} bars, not a whole number"
     return True, "valid"

@@ -1,5 +1,6 @@
 """Feedback checks for exercise ex06-language: sampling with a temperature (Part 1,
-:mod:`~rnn_course.checks.language.sampling`), the many-to-one classifier's forward and
+:mod:`~rnn_course.checks.language.sampling`, its axis mistakes named by ``_sampling_axes``),
+the many-to-one classifier's forward and
 backward with masking (Part 2, :mod:`~rnn_course.checks.language.classifier`), one training
 step with clipping (Part 3, :mod:`~rnn_course.checks.language.step`)."""
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...layers.activations import softmax
 from .._core import FeedbackError, call_learner, fit, passed, rng_for
+from ._sampling_axes import axis_hint, name_axis_mistake, not_an_overflow, unnormalised_rows
 
 NAME = "sample_with_temperature"
 #: Logits beyond this overflow exp (exp(710) is inf in float64).
@@ -35,8 +36,11 @@ def _draw(fn, logits, temperature, seed, rng=None):
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             result = call_learner(fn, NAME, {"logits": logits, "temperature": temperature, "rng": rng},
-                                  may_modify=("rng",), any_package_code=True)
+                                  may_modify=("rng",), any_package_code=True,
+                                  hint=lambda exc: axis_hint(exc, *logits.shape))
         except FeedbackError as err:
+            if message := unnormalised_rows(err.__cause__):
+                raise FeedbackError(message) from err.__cause__
             text = str(err)
             if large and ("NaN" in text or "nan" in text or "overflow" in text):
                 raise FeedbackError(
@@ -58,7 +62,9 @@ def _draw(fn, logits, temperature, seed, rng=None):
         raise FeedbackError(f"{NAME} returned ids of the wrong shape.\nIt is {ids.shape} for logits of "
                             f"shape {logits.shape}; expected ({B},), one id per row.{hint}")
     if ids.min() < 0 or ids.max() >= V:
-        hint = f" The logits were as large as {np.abs(logits).max():.0f}: {OVERFLOW_HINT}" if large else ""
+        hint = (f" The logits were as large as {np.abs(logits).max():.0f}: {OVERFLOW_HINT}" if large else
+                " Is u above every entry of a row's cumulative sum? Each row's probabilities must sum to 1 "
+                "(divide by p.sum(axis=-1, keepdims=True)).")
         raise FeedbackError(f"{NAME} returned ids outside 0 .. {V - 1}.\nThere are V = {V} tokens, so an "
                             f"id is one of 0 .. {V - 1}.{hint}")
     return ids.astype(int)
@@ -93,6 +99,9 @@ def check_sample_shapes(fn, hidden: bool = False) -> None:
     _require_draws_from_rng(fn, 64, V, int(rng.integers(2**31)) if hidden else 5)
     big = _huge_logits(rng, B, V)
     if not np.array_equal(_draw(fn, big, 1.0, 3), big.argmax(axis=-1)):
+        other = not_an_overflow(lambda logits: _draw(fn, logits, 1.0, 3), big)
+        if other is not None:
+            raise FeedbackError(f"{NAME} {other[0]}\n{other[1]}")
         raise FeedbackError(
             f"{NAME} fails on large logits: exp overflows.\nFor logits as large as {np.abs(big).max():.0f}, "
             f"where the softmax is practically certain, it drew unlikely ids. {OVERFLOW_HINT}"
@@ -121,6 +130,10 @@ def _require_draws_from_rng(fn, B: int, V: int, seed: int) -> None:
                                 f"{NAME} draws too many or too few numbers.") +
                             f"\nFor {B} rows it did not draw exactly {B} numbers of rng.random. {how}")
     if not np.array_equal(ids, want):
+        axis = name_axis_mistake(lambda logits: _draw(fn, logits, 1.0, seed), np.linspace(1.5, -1.5, V), 1.0,
+                                 20000)  # a reduction over the batch makes other ids of the same numbers
+        if axis is not None:
+            raise FeedbackError(f"{NAME} {axis[0]}\n{axis[1]}")
         raise FeedbackError(fit(f"{NAME}: the ids do not follow the numbers drawn.",
                                 f"{NAME}: the ids do not follow rng.") +
                             f"\nFor {B} rows of equal logits (p = 1/V each), row b should get the number of "
@@ -164,6 +177,9 @@ def check_sample_distribution(fn, hidden: bool = False) -> None:
         if _matches(freq, want, n):
             continue
         context = f"At temperature {temperature}, over {n} draws"
+        axis = name_axis_mistake(lambda logits: _draw(fn, logits, temperature, 11), row, temperature, n)
+        if axis is not None:
+            raise FeedbackError(f"{NAME} {axis[0]}\n{axis[1]}")
         if np.count_nonzero(freq) == 1:
             raise FeedbackError(
                 f"{NAME} is greedy: it always draws the likeliest id.\n{context} it returned id "

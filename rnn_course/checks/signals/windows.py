@@ -66,17 +66,23 @@ def check_split_windows(fn, *, hidden: bool = False) -> None:
 
     Every hidden case (and two of the visible ones) has a horizon of at least 2, so that some
     windows straddle the split: the ones that leak into training, or into the test set, when
-    the rule is wrong.
+    the rule is wrong. The last two cases leave one side empty (a split so early that no
+    window trains, so late that none is tested): that side is an array with no rows,
+    (0, lookback) or (0, horizon).
     """
     __tracebackhide__ = True
     rng = rng_for(hidden, 71)
-    cases = [(20, 3, 1, 12), (24, 4, 3, 15), (12, 2, 2, 8)]
+    cases = [(20, 3, 1, 12), (24, 4, 3, 15), (12, 2, 2, 8), (12, 3, 2, 4), (12, 2, 2, 11)]
     if hidden:
         cases = []
         for _ in range(3):
             L, h = int(rng.integers(2, 7)), int(rng.integers(2, 5))
             n = int(rng.integers(L + h + 8, 40))
             cases.append((n, L, h, int(rng.integers(L + h + 2, n - h - 1))))
+        L, h = int(rng.integers(2, 7)), int(rng.integers(2, 5))
+        n = int(rng.integers(L + h + 8, 40))
+        cases.append((n, L, h, int(rng.integers(0, L + h))))  # no training window
+        cases.append((n, L, h, int(rng.integers(n - h + 1, n + 1))))  # no test window
     for n, L, h, split in cases:
         offset = 100.0 if hidden else 0.0
         series = np.arange(n, dtype=float) + offset
@@ -88,6 +94,13 @@ def check_split_windows(fn, *, hidden: bool = False) -> None:
         got = []
         for part, value, right in zip(PARTS, result, want):
             array = as_result_array(value, NAME, part)
+            if array.size == 0 and right.size == 0 and array.shape != right.shape:
+                side = "training" if part.endswith("train") else "test"
+                raise FeedbackError(
+                    f"{NAME}: an empty {part} must have shape {right.shape}.\nFor {context} no window "
+                    f"goes to the {side} set, and {part} has shape {array.shape}. Keep one row per window "
+                    f"even when there are none: index a 2-D array of all windows with a mask, or use "
+                    f"np.empty({right.shape}).")
             if array.ndim != 2 or array.shape[1] != right.shape[1]:
                 raise FeedbackError(
                     f"{NAME} returned {part} of the wrong shape.\nIt is {array.shape} for {context}; "
