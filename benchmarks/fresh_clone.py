@@ -71,6 +71,9 @@ def children_cpu() -> float:
 def measure(name: str, rev: str, keep: bool, log_folder: Path) -> dict:
     command, target = TARGETS[name]
     folder = Path(tempfile.mkdtemp(prefix=f"rnn-course-{name}-"))
+    # readable by all, as a checkout is: the class on JupyterHub (tests/test_jupyterhub_class.py)
+    # runs the checkout's .venv-hub as other Unix accounts (mkdtemp's 0700 would stop them)
+    folder.chmod(0o755)
     clone = folder / "rnn-course"
     subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)], check=True)
     subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", rev], check=True)

@@ -26,7 +26,17 @@ step "install (scripts/setup.sh)" -- env WITH_TORCH=1 bash scripts/setup.sh
 # The grading tests need bubblewrap (the sandbox) and a PostgreSQL server (a gradebook on it).
 step "grading setup (scripts/setup-grading.sh)" -- env WITH_POSTGRES=1 bash scripts/setup-grading.sh
 # A quick unit pass on the oldest and newest supported Python that pyenv has (PYTHONS=0: not).
-if [ "${PYTHONS:-1}" = "1" ]; then step "other Pythons (scripts/test-pythons.sh)" -- bash scripts/test-pythons.sh; fi
+# The version .venv has is left out there (the whole suite runs on it). It runs in the
+# background, beside the page runs and pytest (it installs a small environment, mostly
+# waiting on pip, and fills the cores those leave idle); its output goes to
+# _build/test-pythons.log, printed and its status counted at the end.
+pythons_pid=""
+if [ "${PYTHONS:-1}" = "1" ]; then
+  step "other Pythons (scripts/test-pythons.sh, in the background)" -- \
+    env -u RNN_COURSE_STEPS PYTHONS_COVERED="$(.venv/bin/python -c 'import platform; print(platform.python_version())')" \
+    bash scripts/test-pythons.sh > _build/test-pythons.log 2>&1 &
+  pythons_pid=$!
+fi
 
 # --- The book's pages, before pytest: each page once in every configuration the tests
 # need (the build's, and test_book_robust.py's: perturbed, without PyTorch, without the
@@ -45,5 +55,20 @@ fi
 
 # One pytest worker per core (pytest-xdist): the book's build, the grading run and the
 # browser tests are separate jobs. Tests that share a built book or a graded course stay
-# in one worker (--dist loadgroup). TEST_WORKERS=1 runs them in turn.
-step "pytest" -- .venv/bin/python -m pytest -n "${TEST_WORKERS:-$(nproc)}" --dist loadgroup "$@"
+# in one worker (--dist loadgroup), the longest groups handed out first (tests/conftest.py
+# orders them; --no-loadscope-reorder keeps that order). TEST_WORKERS=1 runs them in turn.
+status=0
+step "pytest" -- .venv/bin/python -m pytest -n "${TEST_WORKERS:-$(nproc)}" --dist loadgroup \
+  --no-loadscope-reorder "$@" || status=$?
+
+if [ -n "$pythons_pid" ]; then
+  pythons=0
+  wait "$pythons_pid" || pythons=$?
+  echo "--- scripts/test-pythons.sh (ran in the background; _build/test-pythons.log):"
+  cat _build/test-pythons.log
+  if [ "$pythons" != 0 ]; then
+    echo "test.sh: scripts/test-pythons.sh failed (exit $pythons)" >&2
+    [ "$status" != 0 ] || status=$pythons
+  fi
+fi
+exit "$status"

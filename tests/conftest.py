@@ -57,6 +57,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.parent.name}"))
 
 
+#: The xdist groups that take longest, longest first (wall seconds of a fresh-clone run of
+#: scripts/test.sh on 2 cores at load average 6-8, from its timing table: the book's render
+#: and browser pass 271, the graded course 239, the class on JupyterHub about 200, the
+#: hostile submissions 54, the sandbox 30, the lab in a browser 15).
+LONG_GROUPS = ("book", "grading", "jupyterhub", "grading-hostile", "sandbox", "lab-browser")
+
+
 class _XdistGroups:
     """In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
     ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
@@ -74,6 +81,16 @@ class _XdistGroups:
             mark = item.get_closest_marker("xdist_group")
             if mark is not None and "@" not in item.nodeid.rpartition("]")[2]:
                 item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")
+        # The long groups first, the longest first (scripts/test.sh passes
+        # --no-loadscope-reorder, so the scheduler hands groups out in this order): each
+        # worker starts on one, and the short modules fill in around them. Left to itself
+        # the scheduler orders groups by their number of tests, and a group of a few long
+        # tests (the class on JupyterHub) starts last and runs alone at the end.
+        def rank(item):
+            mark = item.get_closest_marker("xdist_group")
+            return LONG_GROUPS.index(mark.args[0]) if mark and mark.args[0] in LONG_GROUPS else len(LONG_GROUPS)
+
+        items.sort(key=rank)  # stable: a group's tests, and the other tests, keep their order
 
 
 def pytest_configure(config):
