@@ -121,7 +121,7 @@ def as_float_array(name: str, value) -> np.ndarray:
         raise TypeError(f"{name} must be an array of numbers, got a {type(value).__name__}")
     try:
         array = np.asarray(value)
-    except Exception as exc:  # pragma: no cover - numpy raises many kinds
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - numpy raises many kinds
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
     if array.dtype == object or not (
         np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)

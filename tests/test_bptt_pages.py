@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from rnn_course.book.bptt import plot_step_size_errors  # noqa: E402
-from rnn_course.book.plotting import plot_curves  # noqa: E402
+from rnn_course.book.bptt import plot_step_size_errors
+from rnn_course.book.plotting import plot_curves
 
 
 def test_plot_step_size_errors_is_log_log_with_one_line_per_method():

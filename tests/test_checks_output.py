@@ -6,6 +6,9 @@ import pytest
 from rnn_course import output_probs
 from rnn_course.checks import FeedbackError, check_rnn_forward_learned_h0, check_rnn_output
 
+# the learner-style RNN (a cell and a loop over it) that the ex01 checks judge
+from test_checks import cell, forward
+
 
 def output(hs, p, *, softmax=True, bias=True, stable=True, axis=-1):
     z = hs @ p["W_y"].T + (p["b_y"] if bias else 0.0)
@@ -15,20 +18,6 @@ def output(hs, p, *, softmax=True, bias=True, stable=True, axis=-1):
         z = z - z.max(-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
-
-
-def cell(x, h, p):
-    h_t = np.tanh(h @ p["W_h"].T + x @ p["W_x"].T + p["b_h"])
-    return h_t, {"x_t": x, "h_prev": h, "h_t": h_t, "W_x": p["W_x"], "W_h": p["W_h"]}
-
-
-def forward(X, h0, p, step=cell):
-    hs, caches, h = [], [], h0
-    for x in X:
-        h, c = step(x, h, p)
-        hs.append(h)
-        caches.append(c)
-    return np.array(hs), caches
 
 
 def learned(X, p, *, zeros=False, tile=False, run=forward):

@@ -9,10 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from rnn_course.book.cells import GRU_ARROWS, LSTM_ARROWS, plot_gru_cell, plot_lstm_cell  # noqa: E402
+from rnn_course.book.cells import GRU_ARROWS, LSTM_ARROWS, plot_gru_cell, plot_lstm_cell
 
 CELLS = {
     "lstm": (plot_lstm_cell, LSTM_ARROWS, {"gate-f", "gate-i", "gate-c", "gate-o"},

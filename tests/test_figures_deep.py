@@ -7,12 +7,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import rnn_course as rc  # noqa: E402
-from rnn_course.book.deep import input_dependence, plot_deep_bidirectional, plot_dependence  # noqa: E402
+import rnn_course as rc
+from rnn_course.book.deep import input_dependence, plot_deep_bidirectional, plot_dependence
 
 
 @pytest.mark.parametrize("T, L", [(2, 1), (4, 2), (6, 3)])

@@ -4,11 +4,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from rnn_course.book.plotting import moving_average, plot_loss_panels  # noqa: E402
+from rnn_course.book.plotting import moving_average, plot_loss_panels
 
 
 def test_moving_average_of_a_ramp():

@@ -7,10 +7,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from rnn_course.book.signals import (audio, plot_autocorrelation, plot_confusion,  # noqa: E402
+from rnn_course.book.signals import (audio, plot_autocorrelation, plot_confusion,
                                      plot_features, plot_forecasts, plot_horizon_rmse,
                                      plot_piano_roll, plot_split)
 

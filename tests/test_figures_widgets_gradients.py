@@ -7,16 +7,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from rnn_course.book.gradients import (  # noqa: E402
+from rnn_course.book.gradients import (
     plot_clipping_2d,
     plot_gradient_norm_grid,
     plot_gradient_norms,
 )
-from rnn_course.training.gradient_norms import gradient_norm_curve  # noqa: E402
+from rnn_course.training.gradient_norms import gradient_norm_curve
 
 widgets = pytest.importorskip("ipywidgets")
 from rnn_course.book.gradients import (  # noqa: E402

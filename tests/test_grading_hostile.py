@@ -53,8 +53,8 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / f"{assignment}.ipynb").write_text(text, encoding="utf-8")
     assignments = sorted({a for a, _ in cls})
-    out = _run([sys.executable, "-m", "rnn_course.grading.command", *assignments, "--workers", "2",
-                "--no-progress"], course, env).stdout
+    _run([sys.executable, "-m", "rnn_course.grading.command", *assignments, "--workers", "2",
+          "--no-progress"], course, env)
     _run([sys.executable, "-m", "nbgrader", "export", "--to=grades.csv"], course, env)
     with open(course / "grades.csv", newline="") as f:
         rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(f)}

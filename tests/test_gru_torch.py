@@ -47,7 +47,7 @@ def _run_torch(gru, X, h0, dhs=None):
 
 def _problem(shape, seed=42):
     rng = np.random.default_rng(seed)
-    T, D, H = shape[0], shape[-1], 4
+    D, H = shape[-1], 4
     batched = len(shape) == 3
     params = init_gru_params(D, H, rng=rng, variant="pytorch")
     params = {k: 2.0 * v for k, v in params.items()}  # gates away from 1/2

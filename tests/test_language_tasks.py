@@ -76,7 +76,8 @@ def test_text_lm_gradients_and_generation():
     _, dlogits = softmax_cross_entropy(logits, targets)
     grads = textlm.text_lm_backward(dlogits, cache)
     for key in ("W_z", "U_h", "W_y"):
-        f = lambda p: textlm.text_lm_forward({**params, key: p}, ids, h0)[0]
+        def f(p, key=key):
+            return textlm.text_lm_forward({**params, key: p}, ids, h0)[0]
         numeric = numerical_gradient(f, params[key].copy(), df=dlogits)
         assert rel_error(numeric, grads[key]) < 1e-6
     vocab = list("abcdef")
@@ -155,7 +156,9 @@ def test_classifier_trains_with_early_stopping():
     vocab = reviews.build_word_vocab(data, min_count=1)
     ids, mask, y = reviews.encode_reviews(data, vocab)
     params = seqclass.init_classifier(len(vocab), 4, 8, 2, rng=0)
-    acc = lambda p: float((seqclass.classifier_predict(p, ids, mask) == y).mean())
+    def acc(p):
+        return float((seqclass.classifier_predict(p, ids, mask) == y).mean())
+
     run = seqclass.train_classifier(params, seqclass.Minibatches(ids, mask, y, 4, rng=0), epochs=15,
                                     lr=2e-2, evaluate=acc)
     assert run.best_value == 1.0 and acc(params) == 1.0

@@ -21,7 +21,7 @@ def _torch_lstm(params):
 @pytest.mark.parametrize("shape", [(7, 5), (7, 3, 5), (1, 2, 5)])
 def test_forward_and_backward_match_torch(shape):
     rng = np.random.default_rng(42)
-    T, D, H = shape[0], shape[-1], 4
+    D, H = shape[-1], 4
     batched = len(shape) == 3
     params = init_lstm_params(D, H, rng=rng, forget_bias=1.0)
     for g in "fico":

@@ -7,12 +7,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import rnn_course as rc  # noqa: E402
-from rnn_course.book.recurrence import plot_hidden_state_steps, plot_output_modes  # noqa: E402
+import rnn_course as rc
+from rnn_course.book.recurrence import plot_hidden_state_steps, plot_output_modes
 
 widgets = pytest.importorskip("ipywidgets")
 from rnn_course.book.recurrence import HiddenStateStepper, hidden_state_stepper  # noqa: E402

@@ -22,9 +22,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from .plotting import (
     CELL,
-    EDGE,
     HIDDEN,
-    INPUT,
     STATE,
     diagram_arrow,
     diagram_box,

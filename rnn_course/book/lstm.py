@@ -70,6 +70,39 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
     unit a column with ``C_t``, ``h_t`` and the three gates. Lines carry gids such as
     ``"c-3"``, ``"h-3"``, ``"f-3"`` (state or gate, then the unit).
     """
+    X, units = _run_arguments(X, run, units, input_names)
+    T, D = X.shape
+    steps = np.arange(1, T + 1)
+
+    n = len(units)
+    fig = plt.figure(figsize=(3.4 * n + 1.4, 8.2))
+    grid = fig.add_gridspec(4, n, height_ratios=(0.8, 1.0, 1.0, 1.0), hspace=0.45,
+                            wspace=0.3)
+    top = fig.add_subplot(grid[0, :])
+    for d in range(D):
+        name = input_names[d] if input_names is not None else f"$x_t[{d}]$"
+        top.step(steps, X[:, d], where="mid", label=name)
+    top.set_title("inputs", fontsize=11, loc="left")
+    # legends sit outside the panels, so that they never hide a curve
+    top.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=D,
+               frameon=False, borderaxespad=0.2)
+    axes = [top]
+    for j, u in enumerate(units):
+        axes += _unit_column(fig, [grid[r, j] for r in (1, 2, 3)], steps, run, u)
+    handles, labels = axes[-1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=9, ncol=3, loc="lower center",
+               bbox_to_anchor=(0.5, 0.0), frameon=False, title="gates", title_fontsize=9)
+    fig.subplots_adjust(bottom=0.13, top=0.95)
+    for ax in axes:
+        for s in marks:
+            ax.axvspan(s - 0.5, s + 0.5, color="#cccccc", alpha=0.6, linewidth=0)
+        ax.set_xlim(0.5, T + 0.5)
+        ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _run_arguments(X, run, units, input_names):
+    """``X`` as a float (T, D) array and ``units`` as a list, after checking every argument."""
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"X has shape {X.shape}: expected one sequence (T, D)")
@@ -89,49 +122,28 @@ def plot_lstm_run(X, run, units, *, marks=(), input_names=None) -> Figure:
         integer("units", u, low=0, high=H - 1)
     if input_names is not None and len(input_names) != D:
         raise ValueError(f"input_names has {len(input_names)} entries but X has D={D}")
-    steps = np.arange(1, T + 1)
+    return X, units
 
-    n = len(units)
-    fig = plt.figure(figsize=(3.4 * n + 1.4, 8.2))
-    grid = fig.add_gridspec(4, n, height_ratios=(0.8, 1.0, 1.0, 1.0), hspace=0.45,
-                            wspace=0.3)
-    top = fig.add_subplot(grid[0, :])
-    for d in range(D):
-        name = input_names[d] if input_names is not None else f"$x_t[{d}]$"
-        top.step(steps, X[:, d], where="mid", label=name)
-    top.set_title("inputs", fontsize=11, loc="left")
-    # legends sit outside the panels, so that they never hide a curve
-    top.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=D,
-               frameon=False, borderaxespad=0.2)
-    axes = [top]
-    for j, u in enumerate(units):
-        rows = [fig.add_subplot(grid[r, j]) for r in (1, 2, 3)]
-        (line,) = rows[0].plot(steps, run["c"][:, u], color=CELL_STATE, marker="o", markersize=3)
-        line.set_gid(f"c-{u}")
-        rows[0].set_title(f"unit {u}: cell state $C_t$", fontsize=10)
-        (line,) = rows[1].plot(steps, run["h"][:, u], color=HIDDEN, marker="o",
-                               markersize=3)
-        line.set_gid(f"h-{u}")
-        rows[1].set_ylim(-1.05, 1.05)
-        rows[1].set_title(f"unit {u}: hidden state $h_t$", fontsize=10)
-        for g, (colour, style, label) in _GATES.items():
-            (line,) = rows[2].plot(steps, run[g][:, u], color=colour, linestyle=style,
-                                   label=label)
-            line.set_gid(f"{g}-{u}")
-        rows[2].set_ylim(-0.05, 1.05)
-        rows[2].set_title(f"unit {u}: gates", fontsize=10)
-        rows[2].set_xlabel("step t")
-        axes += rows
-    handles, labels = axes[-1].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=9, ncol=3, loc="lower center",
-               bbox_to_anchor=(0.5, 0.0), frameon=False, title="gates", title_fontsize=9)
-    fig.subplots_adjust(bottom=0.13, top=0.95)
-    for ax in axes:
-        for s in marks:
-            ax.axvspan(s - 0.5, s + 0.5, color="#cccccc", alpha=0.6, linewidth=0)
-        ax.set_xlim(0.5, T + 0.5)
-        ax.grid(True, alpha=0.3)
-    return fig
+
+def _unit_column(fig, cells, steps, run, u):
+    """One unit's column: its cell state, its hidden state, its three gates (top to bottom)."""
+    rows = [fig.add_subplot(cell) for cell in cells]
+    (line,) = rows[0].plot(steps, run["c"][:, u], color=CELL_STATE, marker="o", markersize=3)
+    line.set_gid(f"c-{u}")
+    rows[0].set_title(f"unit {u}: cell state $C_t$", fontsize=10)
+    (line,) = rows[1].plot(steps, run["h"][:, u], color=HIDDEN, marker="o",
+                           markersize=3)
+    line.set_gid(f"h-{u}")
+    rows[1].set_ylim(-1.05, 1.05)
+    rows[1].set_title(f"unit {u}: hidden state $h_t$", fontsize=10)
+    for g, (colour, style, label) in _GATES.items():
+        (line,) = rows[2].plot(steps, run[g][:, u], color=colour, linestyle=style,
+                               label=label)
+        line.set_gid(f"{g}-{u}")
+    rows[2].set_ylim(-0.05, 1.05)
+    rows[2].set_title(f"unit {u}: gates", fontsize=10)
+    rows[2].set_xlabel("step t")
+    return rows
 
 
 # --------------------------------------------------------------------------------------

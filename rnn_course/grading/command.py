@@ -323,7 +323,7 @@ def main(argv=None) -> int:
     status = 1 if failures else 0
     begin = time.monotonic()
     runs, total = {}, 0
-    for assignment, (notebooks, students, phantoms, keys) in plan.items():
+    for assignment, (notebooks, students, _phantoms, keys) in plan.items():
         if not args.force:
             for student in _stale(root, assignment, keys):
                 print(f"rnn-course-grade: {assignment}: {student}'s submission changed since it was "
@@ -333,7 +333,7 @@ def main(argv=None) -> int:
     results = _autograde(root, runs, args, total)
     print(f"rnn-course-grade: gradebook in {time.monotonic() - begin:.1f} s (nbgrader's logs: "
           f"{root / store.REPORT_DIR}/<assignment>.log)")
-    for assignment, (notebooks, students, phantoms, keys) in plan.items():
+    for assignment, (notebooks, students, _phantoms, keys) in plan.items():
         code, failed, log_path = results[assignment]
         if code == 0:
             graded = store.load_graded(root, assignment)

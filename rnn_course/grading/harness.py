@@ -165,7 +165,7 @@ class Harness:
             for statement in tree.body:  # one by one: a failed import leaves the others
                 try:
                     exec(compile(ast.Module([statement], []), "<setup>", "exec"), self.namespace)
-                except Exception:
+                except Exception:  # noqa: BLE001 - a failed setup line leaves the name unbound
                     pass
         self.answer({"op": "ok"})
 
@@ -249,9 +249,10 @@ def main() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(2, 1)
-    sys.stdin = open(0, closefd=False)
-    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
-    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
+    # the process's own streams, open for its whole life
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")  # noqa: SIM115
     harness = Harness(stream_in, stream_out)
     harness.send({"op": "ready"})
     try:

@@ -66,7 +66,7 @@ def _names(source: str) -> tuple[set[str], set[str]]:
 class Proxy:
     """Stands for one of the learner's functions in the grader: each call runs in the sandbox."""
 
-    def __init__(self, runner: "Runner", name: str):
+    def __init__(self, runner: Runner, name: str):
         self._runner, self.__name__, self.__qualname__ = runner, name, name
 
     def __call__(self, *args, **kwargs):

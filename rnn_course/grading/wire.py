@@ -116,7 +116,7 @@ def load_array(blob: bytes) -> np.ndarray:
         if stream.tell() + size * dtype.itemsize != len(blob):
             raise ValueError(f"{len(blob) - stream.tell()} bytes of data for shape {shape} of {dtype}")
         return np.load(io.BytesIO(blob), allow_pickle=False)
-    except Exception as exc:  # a truncated or forged .npy
+    except Exception as exc:  # noqa: BLE001 - a truncated or forged .npy
         raise WireError(f"bad array: {exc}") from None
 
 

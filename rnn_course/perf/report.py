@@ -56,14 +56,14 @@ def machine(threads: int) -> dict:
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas = f"{blas['name']} {blas['version']}"
-    except Exception:  # pragma: no cover - the layout of show_config varies
+    except Exception:  # noqa: BLE001  # pragma: no cover - the layout of show_config varies
         blas = "unknown"
     try:
         import torch
         torch_version = torch.__version__
     except ImportError:
         torch_version = None
-    return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    return {"date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "cpu": cpu, "cores": os.cpu_count(), "threads": threads, "numpy": np.__version__,
             "blas": blas, "torch": torch_version, "python": platform.python_version()}
 

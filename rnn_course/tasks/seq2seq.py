@@ -53,7 +53,7 @@ class Seq2SeqVocab:
     target: list
 
     @classmethod
-    def from_pairs(cls, pairs) -> "Seq2SeqVocab":
+    def from_pairs(cls, pairs) -> Seq2SeqVocab:
         pairs = list(pairs)
         return cls([PAD, UNK] + sorted({c for s, _ in pairs for c in s}),
                    [PAD, START, END] + sorted({c for _, t in pairs for c in t}))

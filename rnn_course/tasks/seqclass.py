@@ -100,7 +100,7 @@ class Minibatches:
         self.gen = as_rng(rng)
 
     def __len__(self) -> int:
-        return -(-len(self.labels) // self.batch_size)
+        return (len(self.labels) + self.batch_size - 1) // self.batch_size
 
     def __iter__(self):
         order = self.gen.permutation(len(self.labels))

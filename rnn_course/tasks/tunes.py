@@ -44,7 +44,7 @@ _SLACK = 0.5 / BAR_QUARTERS + 1e-9   # an eighth note, in bars
 
 def _music21():
     try:
-        import music21  # noqa: F401  (imported for its corpus folder and its ABC parser)
+        import music21
     except ModuleNotFoundError as err:
         raise ModuleNotFoundError(
             "the tunes come from music21's corpus and are checked with its ABC parser: "
@@ -131,7 +131,7 @@ def parse_bars(key: str, body: str):
         handler = abc.ABCHandler()
         try:
             handler.process(full_abc(key, body))
-        except Exception as err:  # any parser error makes the tune invalid
+        except Exception as err:  # noqa: BLE001 - any parser error makes the tune invalid
             return None, f"parser error: {type(err).__name__}: {err}"[:120]
     said = printed.getvalue().strip() or (str(caught[0].message) if caught else "")
     if said:

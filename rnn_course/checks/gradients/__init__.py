@@ -22,3 +22,6 @@ the exercise is to write the computation.
 
 from .clipping import check_clip_grad_norm, check_clip_grad_norm_edge_cases, check_clip_grad_value
 from .norms import check_gradient_norms_shapes, check_gradient_norms_values
+
+__all__ = ["check_clip_grad_norm", "check_clip_grad_norm_edge_cases", "check_clip_grad_value",
+           "check_gradient_norms_shapes", "check_gradient_norms_values"]

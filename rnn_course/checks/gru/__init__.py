@@ -17,3 +17,7 @@ from .backward import check_gru_backward, check_gru_cell_backward
 from .count import check_gru_param_count
 from .forward import check_gru_cell_forward_shapes, check_gru_cell_forward_values
 from .forward import check_gru_forward_shapes, check_gru_forward_values
+
+__all__ = ["check_gru_backward", "check_gru_cell_backward", "check_gru_cell_forward_shapes",
+           "check_gru_cell_forward_values", "check_gru_forward_shapes", "check_gru_forward_values",
+           "check_gru_param_count"]

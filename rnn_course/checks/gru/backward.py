@@ -8,7 +8,6 @@ typical mistakes (``BACKWARD_MISTAKES``).
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..._arrays import flat as _flat
 from ...layers.gru import PARAM_NAMES as PARAMS

@@ -21,3 +21,7 @@ from .backward import check_lstm_backward_shapes, check_lstm_backward_values
 from .backward import check_lstm_cell_backward_shapes, check_lstm_cell_backward_values
 from .forward import check_lstm_cell_forward_shapes, check_lstm_cell_forward_values
 from .forward import check_lstm_forward_shapes, check_lstm_forward_values
+
+__all__ = ["check_lstm_backward_shapes", "check_lstm_backward_values", "check_lstm_cell_backward_shapes",
+           "check_lstm_cell_backward_values", "check_lstm_cell_forward_shapes", "check_lstm_cell_forward_values",
+           "check_lstm_forward_shapes", "check_lstm_forward_values"]

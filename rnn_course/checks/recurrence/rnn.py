@@ -53,64 +53,89 @@ def check_rnn_cell_forward_shapes(fn, *, hidden: bool = False) -> None:
     passed(f"{CELL} returns h_t of shape (H,) for one example and (B, H) for a batch, and its cache", hidden)
 
 
+FORMULA = "h_t = tanh(W_h h_prev + W_x x_t + b_h)"
+
+
 def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
     """Each term on its own, then all together, for one example and for a batch."""
     __tracebackhide__ = True
     rng, (_, B, D, H), p = case(hidden, 2, rnn_params)
-    zeros_b = {**p, "b_h": np.zeros(H)}
     x, h = rng.normal(size=D), rng.normal(size=H)
-    formula = "h_t = tanh(W_h h_prev + W_x x_t + b_h)"
+    _input_term(fn, x, p)
+    _recurrent_term(fn, h, p)
+    _bias_term(fn, p)
+    _all_terms(fn, x, h, p, rng, B)
+    passed(f"{CELL} gives the right values: input term, recurrent term, bias and tanh", hidden)
 
-    # 1. Only the input term: h_prev = 0, b_h = 0.
-    (got, _), (want, _) = _cell(fn, x, np.zeros(H), zeros_b, "x_t only (h_prev = 0, b_h = 0)")
-    if not close(got, want):
-        pre = p["W_x"] @ x
-        if close(got, pre):
-            raise FeedbackError(f"{CELL}: tanh is missing.\n{formula}")
-        if close(got, sigmoid(pre)):
-            raise FeedbackError(f"{CELL}: the activation should be tanh, not the sigmoid.\n{formula}")
-        if close(got, np.zeros(H)):
-            raise FeedbackError(f"{CELL}: h_t does not depend on x_t.\nThe W_x x_t term is missing: {formula}")
-        raise FeedbackError(
-            f"{CELL}: the input term W_x x_t is wrong.\nWith h_prev = 0 and b_h = 0, h_t should be "
-            f"tanh(W_x x_t); yours differs by up to {max_diff(got, want):.3g}. In code: x_t @ W_x.T."
-        )
 
-    # 2. Only the recurrent term: x_t = 0, b_h = 0.
-    (got, _), (want, _) = _cell(fn, np.zeros(D), h, zeros_b, "h_prev only (x_t = 0, b_h = 0)")
-    if not close(got, want):
-        if close(got, np.zeros(H)):
-            raise FeedbackError(f"{CELL}: h_t does not depend on h_prev.\nThe W_h h_prev term is missing: {formula}")
-        if close(got, np.tanh(h @ p["W_h"])):
-            raise FeedbackError(f"{CELL}: W_h is applied transposed.\nW_h h_prev is h_prev @ W_h.T in code.")
-        if close(got, np.tanh(h)):
-            raise FeedbackError(f"{CELL}: h_prev is not multiplied by W_h.\nThe recurrent term is W_h h_prev.")
-        raise FeedbackError(
-            f"{CELL}: the recurrent term W_h h_prev is wrong.\nWith x_t = 0 and b_h = 0, h_t should be "
-            f"tanh(W_h h_prev); yours differs by up to {max_diff(got, want):.3g}."
-        )
+def _input_term(fn, x, p):
+    """Only the input term: h_prev = 0, b_h = 0."""
+    __tracebackhide__ = True
+    H = len(p["b_h"])
+    (got, _), (want, _) = _cell(fn, x, np.zeros(H), {**p, "b_h": np.zeros(H)}, "x_t only (h_prev = 0, b_h = 0)")
+    if close(got, want):
+        return
+    pre = p["W_x"] @ x
+    if close(got, pre):
+        raise FeedbackError(f"{CELL}: tanh is missing.\n{FORMULA}")
+    if close(got, sigmoid(pre)):
+        raise FeedbackError(f"{CELL}: the activation should be tanh, not the sigmoid.\n{FORMULA}")
+    if close(got, np.zeros(H)):
+        raise FeedbackError(f"{CELL}: h_t does not depend on x_t.\nThe W_x x_t term is missing: {FORMULA}")
+    raise FeedbackError(
+        f"{CELL}: the input term W_x x_t is wrong.\nWith h_prev = 0 and b_h = 0, h_t should be "
+        f"tanh(W_x x_t); yours differs by up to {max_diff(got, want):.3g}. In code: x_t @ W_x.T."
+    )
 
-    # 3. Only the bias: x_t = 0, h_prev = 0.
+
+def _recurrent_term(fn, h, p):
+    """Only the recurrent term: x_t = 0, b_h = 0."""
+    __tracebackhide__ = True
+    H, D = np.shape(p["W_x"])
+    (got, _), (want, _) = _cell(fn, np.zeros(D), h, {**p, "b_h": np.zeros(H)}, "h_prev only (x_t = 0, b_h = 0)")
+    if close(got, want):
+        return
+    if close(got, np.zeros(H)):
+        raise FeedbackError(f"{CELL}: h_t does not depend on h_prev.\nThe W_h h_prev term is missing: {FORMULA}")
+    if close(got, np.tanh(h @ p["W_h"])):
+        raise FeedbackError(f"{CELL}: W_h is applied transposed.\nW_h h_prev is h_prev @ W_h.T in code.")
+    if close(got, np.tanh(h)):
+        raise FeedbackError(f"{CELL}: h_prev is not multiplied by W_h.\nThe recurrent term is W_h h_prev.")
+    raise FeedbackError(
+        f"{CELL}: the recurrent term W_h h_prev is wrong.\nWith x_t = 0 and b_h = 0, h_t should be "
+        f"tanh(W_h h_prev); yours differs by up to {max_diff(got, want):.3g}."
+    )
+
+
+def _bias_term(fn, p):
+    """Only the bias: x_t = 0, h_prev = 0."""
+    __tracebackhide__ = True
+    H, D = np.shape(p["W_x"])
     (got, _), (want, _) = _cell(fn, np.zeros(D), np.zeros(H), p, "the bias only (x_t = 0, h_prev = 0)")
-    if not close(got, want):
-        if close(got, np.zeros(H)):
-            raise FeedbackError(f"{CELL}: the bias b_h is missing.\n{formula}")
-        raise FeedbackError(
-            f"{CELL}: the bias term is wrong.\nWith x_t = 0 and h_prev = 0, h_t should be tanh(b_h); "
-            f"yours differs by up to {max_diff(got, want):.3g}. Check how b_h is added."
-        )
+    if close(got, want):
+        return
+    if close(got, np.zeros(H)):
+        raise FeedbackError(f"{CELL}: the bias b_h is missing.\n{FORMULA}")
+    raise FeedbackError(
+        f"{CELL}: the bias term is wrong.\nWith x_t = 0 and h_prev = 0, h_t should be tanh(b_h); "
+        f"yours differs by up to {max_diff(got, want):.3g}. Check how b_h is added."
+    )
 
-    # 4. All terms together, single example and batch; then the cache's values.
+
+def _all_terms(fn, x, h, p, rng, B):
+    """All terms together, for a single example and for a batch; then the cache's values."""
+    __tracebackhide__ = True
+    H, D = np.shape(p["W_x"])
     for lead, context in (((), "a single example"), ((B,), f"a batch of {B}")):
         xs, hs = (x, h) if not lead else (rng.normal(size=(B, D)), rng.normal(size=(B, H)))
         (got, cache), (want, want_cache) = _cell(fn, xs, hs, p, context)
         if not close(got, want) and not lead:
             parts = np.tanh(p["W_x"] @ x) + np.tanh(p["W_h"] @ h) + np.tanh(p["b_h"])
             if close(got, parts):
-                raise FeedbackError(f"{CELL}: apply tanh once, to the sum of the terms.\n{formula}")
+                raise FeedbackError(f"{CELL}: apply tanh once, to the sum of the terms.\n{FORMULA}")
             raise FeedbackError(
                 f"{CELL}: each term is right alone, but not their sum.\nTogether they differ by up to "
-                f"{max_diff(got, want):.3g}: {formula}"
+                f"{max_diff(got, want):.3g}: {FORMULA}"
             )
         if not close(got, want):
             raise FeedbackError(
@@ -118,7 +143,6 @@ def check_rnn_cell_forward_values(fn, *, hidden: bool = False) -> None:
                 f"to {max_diff(got, want):.3g}: each row of x_t and h_prev is one example."
             )
         require_cell_cache(cache, want_cache, "rnn", CELL, context, values=True)
-    passed(f"{CELL} gives the right values: input term, recurrent term, bias and tanh", hidden)
 
 
 def _seq(fn, X, h0, params, context, used):
