@@ -177,7 +177,7 @@ def fingerprint(extra: dict | None = None, root: Path = ROOT) -> dict:
     try:
         from rnn_course.tasks.speech import missing_debian_packages
         debian = missing_debian_packages()
-    except Exception as exc:  # the fingerprint must not fail where the page would
+    except Exception as exc:  # noqa: BLE001 - the fingerprint must not fail where the page would
         debian = f"unknown ({exc.__class__.__name__})"
     # the environment's own packages (not sys.path's, which depends on how Python started:
     # `python -m pytest` adds the checkout, and with it rnn_course.egg-info)
