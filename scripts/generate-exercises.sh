@@ -7,10 +7,13 @@
 #   bash scripts/generate-exercises.sh                    # every assignment
 #   bash scripts/generate-exercises.sh ex01-recurrence    # just one
 #   bash scripts/generate-exercises.sh --gradebook [...]  # instructors, before grading
+#   bash scripts/generate-exercises.sh --gradebook --db postgresql+psycopg://grader@dbhost/gradebook [...]
 #
 # By default nothing but exercises/ is written. With --gradebook the assignments and
-# their hidden tests are also recorded in gradebook.db (git-ignored), which
-# `nbgrader autograde` needs: it puts the hidden tests back into every submission.
+# their hidden tests are also recorded in the gradebook, which `nbgrader autograde` needs:
+# it puts the hidden tests back into every submission. The gradebook is the course's
+# (`c.CourseDirectory.db_url` in nbgrader_config.py; by default gradebook.db, git-ignored),
+# or the database --db names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +22,22 @@ if [ ! -x "$NBGRADER" ] && [ "$NBGRADER" = .venv/bin/nbgrader ]; then NBGRADER=n
 # nbgrader runs `alembic` (gradebook migrations) from PATH.
 if [ -x .venv/bin/python ]; then PATH="$PWD/.venv/bin:$PATH"; fi
 
-db_flag=--no-db
+db_flags=(--no-db)
 note=
 if [ "${1:-}" = "--gradebook" ]; then
-  db_flag=
-  note=" (and gradebook.db)"
+  db_flags=()
+  note=" (and recorded in the course's gradebook)"
   shift
+  if [ "${1:-}" = "--db" ]; then
+    if [ -z "${2:-}" ]; then
+      echo "generate-exercises: --db needs the gradebook's database URL (e.g. sqlite:///gradebook.db)" >&2
+      exit 2
+    fi
+    db_flags=(--db "$2")
+    # The URL as shown: without a password.
+    note=" (and recorded in the gradebook $(sed -E 's#//([^:@/]*):[^@/]*@#//\1@#' <<<"$2"))"
+    shift 2
+  fi
 fi
 
 if [ "$#" -gt 0 ]; then
@@ -50,6 +63,6 @@ for name in "${assignments[@]}"; do
     echo "generate-exercises: no such assignment: solutions/$name" >&2
     exit 1
   fi
-  "$NBGRADER" generate_assignment "$name" --force $db_flag --log-level=ERROR
+  "$NBGRADER" generate_assignment "$name" --force "${db_flags[@]}" --log-level=ERROR
   echo "generate-exercises: exercises/$name$note"
 done

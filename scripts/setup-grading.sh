@@ -19,8 +19,9 @@ fi
 
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup-grading: installing ${packages[*]} with apt-get"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+  # (waiting, with a message, while another apt or dpkg holds the lock)
+  bash "$(dirname "$0")/apt-get.sh" update -qq
+  bash "$(dirname "$0")/apt-get.sh" install -y -qq "${packages[@]}"
 else
   echo "setup-grading: missing ${packages[*]}: install them (Debian/Ubuntu: sudo apt-get install ${packages[*]})" >&2
   exit 1

@@ -7,7 +7,8 @@
 #   bash scripts/setup.sh                # rnn-course[all]: Jupyter, Jupyter Book, nbgrader, data, pytest
 #   WITH_TORCH=1 bash scripts/setup.sh   # also PyTorch ([torch]), for the cross-check tests
 #
-# It also installs Debian's chromium (apt-get, as root) for the browser tests when missing.
+# It also installs Debian's chromium (apt-get, as root) for the browser tests when missing
+# (scripts/apt-get.sh: waiting, with a message, while another apt or dpkg holds the lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,9 +49,8 @@ command -v espeak-ng >/dev/null 2>&1 || debian_missing="$debian_missing espeak-n
 if [ -n "$debian_missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages for the speech section:$debian_missing"
-    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q $debian_missing >/dev/null 2>&1 \
-           || { apt-get update -q >/dev/null 2>&1 \
-                && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $debian_missing >/dev/null 2>&1; }; }; then
+    if ! { bash scripts/apt-get.sh install -y -q $debian_missing 2>/dev/null \
+           || { bash scripts/apt-get.sh update -q && bash scripts/apt-get.sh install -y -q $debian_missing; }; }; then
       echo "setup: could not install$debian_missing; the speech page will say what is missing" >&2
     fi
   else
@@ -65,8 +65,8 @@ fi
 if ! command -v chromium >/dev/null 2>&1 && [ "${WITH_BROWSER:-1}" = "1" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing chromium with apt-get (for the browser tests)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    bash scripts/apt-get.sh update -qq
+    bash scripts/apt-get.sh install -y -qq chromium
   else
     echo "setup: chromium is missing: the browser tests need it" \
          "(Debian/Ubuntu: sudo apt-get install chromium; WITH_BROWSER=0 skips this note)" >&2

@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import nbformat
 
@@ -31,6 +32,9 @@ SOLUTION = re.compile(r"[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n")
 DEF = re.compile(r"^def (?P<name>\w+)\((?P<args>[^)]*)\):", re.MULTILINE)
 # A file the fake "locked" cell would create if the grader ever ran it.
 MARKER = "/tmp/rnn-course-grading-pwned"
+#: Nesting deeper than Python's parsers go: JSON (RecursionError), an expression (ast.parse
+#: and compile raise MemoryError from 7,000 unary minus signs on).
+DEEP, DEEP_EXPRESSION = 100_000, 10_000
 
 ZEROS = {
     "rnn_cell_forward": "def rnn_cell_forward(x_t, h_prev, params):\n    return np.zeros(np.shape(h_prev)), {}\n",
@@ -224,7 +228,57 @@ def build(course) -> dict:
     test.source = "pass\n"
     add("test_cell_made_answer", as_answer, 8, {"repaired"})
     add("not_a_notebook", None, 0, {"repaired"}, raw="my homework is in the attached PDF\n")
+    # Submissions that used to stop the whole run, or end as "not graded" (issue 21).
+    ungraded = copy.deepcopy(correct)
+    cell_of(ungraded, "test_rnn_output").metadata["nbgrader"]["grade"] = False
+    add("edited_flag_test_ungraded", ungraded, 10, {"repaired"})
+    graded_answer = copy.deepcopy(correct)
+    cell_of(graded_answer, "rnn_output").metadata["nbgrader"].update(grade=True, points=3)
+    add("edited_flag_answer_graded", graded_answer, 10, {"repaired"})
+    old_schema = copy.deepcopy(correct)
+    cell_of(old_schema, "rnn_forward").metadata["nbgrader"]["schema_version"] = 2
+    add("old_schema_version", old_schema, 10, {"repaired"})
+    add("deep_json", None, 10, {"repaired"},
+        raw=good.replace('"metadata": {', '"metadata": {"deep": ' + "[" * DEEP + "]" * DEEP + ", ", 1))
+    deep = copy.deepcopy(correct)
+    cell_of(deep, "rnn_output").source += "\nx = " + "-" * DEEP_EXPRESSION + "1\n"
+    cell_of(deep, "rnn_output").metadata["nbgrader"]["grade_id"] = "my_rnn_output"
+    add("deep_expression_renamed", deep, 8, {"repaired"})
+    twice = copy.deepcopy(correct)
+    first = copy.deepcopy(cell_of(twice, "rnn_output"))
+    first.source, first.id = ZEROS["rnn_output"], "copied-cell"
+    twice.cells.insert(twice.cells.index(cell_of(twice, "rnn_output")), first)
+    add("answer_cell_twice", twice, 10, {"repaired"})
+    add("binary", None, 0, {"repaired"}, raw=bytes(range(256)).decode("latin-1") * 40)
     return cls
+
+
+def failure_table_kinds() -> set[str]:
+    """The kinds of problem the instructor guide's failure table explains."""
+    text = (Path(__file__).resolve().parents[1] / "book" / "instructors.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `([^`]+)` \|", text, re.MULTILINE))
+
+
+def gradebook_cells(release):
+    """What the gradebook holds for the release's cells, as ``submissions.GradebookCells``
+    (for tests that need no database)."""
+    from types import SimpleNamespace as ns
+
+    from nbgrader.utils import compute_checksum
+
+    from rnn_course.grading.submissions import GradebookCells
+
+    def meta(cell):
+        return cell.metadata.get("nbgrader", {})
+
+    cells = GradebookCells.__new__(GradebookCells)
+    cells.source = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], cell_type=c.cell_type,
+                                            locked=bool(meta(c).get("locked")), source=c.source,
+                                            checksum=compute_checksum(c))
+                    for c in release.cells if meta(c).get("grade_id")}
+    cells.graded = {meta(c)["grade_id"]: ns(name=meta(c)["grade_id"], max_score=float(meta(c)["points"]))
+                    for c in release.cells if meta(c).get("grade")}
+    return cells
 
 
 def cell_of(nb, grade_id):
@@ -244,6 +298,10 @@ SHOW_SOLUTION_CODE = {"correct", "correct_reformatted", "bug_no_max", "bug_h0_ze
                       "rebind_checks_with_bugs", "exit_in_function", "exit_at_definition", "loop_one",
                       "huge_output", "huge_memory", "invalid_json_truncated", "invalid_json_conflict",
                       "edited_grade_id", "removed_metadata", "deleted_test_cell", "fake_locked_cell",
-                      "test_cell_made_answer"}
+                      "test_cell_made_answer", "edited_flag_test_ungraded", "edited_flag_answer_graded",
+                      "old_schema_version", "deep_json", "deep_expression_renamed", "answer_cell_twice"}
 #: A folder under submitted/ with a typo: it must be warned about and not graded.
 PHANTOM = ("correctt", "correct")
+#: A student whose notebook is a folder (no file to read): reported as not graded, score 0,
+#: and the class graded.
+UNREADABLE = "notebook_is_a_folder"

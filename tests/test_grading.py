@@ -35,6 +35,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 import grading_class as gc
+from rnn_course.grading import store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,6 +96,15 @@ def write(course: Path, student: str, assignment: str, text: str) -> None:
     (folder / f"{assignment}.ipynb").write_text(text, encoding="utf-8")
 
 
+def assert_graded(proc) -> None:
+    """The run ended as it must: every submission graded but the unreadable one, which the
+    run names (and so exits 1)."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if "ERROR" in line]
+    assert errors == [f"rnn-course-grade: ERROR: {gc.A}: not graded: {gc.UNREADABLE} (the causes are above; "
+                      f"fix them and grade again)"], proc.stdout
+
+
 def run(cmd, course, env, timeout=900) -> subprocess.CompletedProcess:
     proc = subprocess.run(cmd, cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
     return proc
@@ -141,13 +151,15 @@ def course(tmp_path_factory, env):
     proc = run([sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force"], course, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cls = gc.build(course)
-    students = sorted(set(cls) | set(COVERAGE))
+    students = sorted(set(cls) | set(COVERAGE) | {gc.UNREADABLE})
     (course / "students.csv").write_text("id,first_name,last_name\n" + "".join(f"{s},{s},Student\n" for s in students))
     proc = run([sys.executable, "-m", "nbgrader", "db", "student", "import", "students.csv"], course, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for student, (text, _, _) in cls.items():
         write(course, student, gc.A, text)
+    cls[gc.UNREADABLE] = (None, 0, {"not graded"})
     write(course, gc.PHANTOM[0], gc.A, cls[gc.PHANTOM[1]][0])
+    (course / "submitted" / gc.UNREADABLE / gc.A / f"{gc.A}.ipynb").mkdir(parents=True)
     for assignment in OTHERS:
         for student, text in coverage_submissions(course, assignment).items():
             write(course, student, assignment, text)
@@ -167,7 +179,9 @@ def graded(course):
     seconds = time.perf_counter() - start
     print(proc.stdout[-3000:])
     print(f"rnn-course-grade of {len(cls)} + {3 * len(OTHERS)} submissions on 2 workers: {seconds:.1f} s")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_graded(proc)
+    # The gradebook step took every verdict from the cache (none computed twice).
+    assert "every verdict came from the cache" in proc.stdout, proc.stdout
     start = time.perf_counter()
     feedback = run([sys.executable, "-m", "nbgrader", "generate_feedback", "*"], course, env)
     print(f"nbgrader generate_feedback: {time.perf_counter() - start:.1f} s")
@@ -204,6 +218,8 @@ def test_every_score_and_problem(graded, exported):
     assert (gc.A, gc.PHANTOM[0]) not in rows
     # The grader never ran the fake "locked" cell the submission added.
     assert not os.path.exists(gc.MARKER)
+    # Every kind of problem the class gave is explained in the instructor guide's table.
+    assert {k for kinds in report.values() for k in kinds} <= gc.failure_table_kinds()
 
 
 @pytest.mark.slow
@@ -230,6 +246,9 @@ def test_verdicts_come_from_the_grader(graded):
     assert any("time budget" in e for e in errors("loop_all", "test_rnn_output"))
     assert any("MemoryError" in e for e in errors("huge_memory", "test_rnn_output"))
     assert any("process running your code ended" in e for e in errors("exit_in_function", "test_rnn_output"))
+    # Too deep for Python's parser (a MemoryError there): a syntax error, not the memory limit.
+    assert any(e.startswith("SyntaxError") and "nested too deeply" in e
+               for e in errors("deep_expression_renamed", "rnn_output"))
 
 
 @pytest.mark.slow
@@ -241,7 +260,8 @@ def test_feedback_leaks_nothing(graded):
                 for line in r.splitlines() if len(line.strip()) > 20}
     paths = {str(course), str(course.resolve()), sys.prefix, str(ROOT), *(p for p in sys.path if "site-packages" in p)}
     assert hidden and solution
-    for student in cls:
+    assert not (course / "feedback" / gc.UNREADABLE).exists()
+    for student in set(cls) - {gc.UNREADABLE}:
         page = course / "feedback" / student / gc.A / f"{gc.A}.html"
         assert page.stat().st_size < 2_000_000, f"{student}: feedback of {page.stat().st_size} bytes"
         text = page_text(page)
@@ -258,7 +278,7 @@ def test_parallel_equals_serial_nbgrader(graded):
     serial = course.parent / "serial"
     start = time.perf_counter()
     proc = run([sys.executable, "-m", "nbgrader", "autograde", gc.A,
-                f"--CourseDirectory.student_id_exclude={gc.PHANTOM[0]}"], serial, env)
+                f"--CourseDirectory.student_id_exclude={gc.PHANTOM[0]},{gc.UNREADABLE}"], serial, env)
     print(f"serial nbgrader autograde of {len(cls)} submissions: {time.perf_counter() - start:.1f} s")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert gradebook_state(serial, gc.A) == gradebook_state(course, gc.A)
@@ -273,8 +293,10 @@ def test_resume_and_manual_grades_kept(graded):
         cell.manual_score = 1.5
         gb.db.commit()
     proc = grade(course, [gc.A], env, "--force")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"{len(cls)} submissions: 0 notebooks to grade, {len(cls)} already graded" in proc.stdout, proc.stdout
+    assert_graded(proc)
+    assert re.search(rf"{len(cls)} submissions, \d+ distinct notebooks: 0 to grade, \d+ already graded \(cached\)",
+                     proc.stdout), proc.stdout
+    assert "every verdict came from the cache" in proc.stdout, proc.stdout
     rows = export(course, env)
     assert float(rows[(gc.A, "bug_no_max")]["score"]) == 8 + 1.5
 
@@ -305,15 +327,23 @@ def test_every_assignment(graded, exported, assignment):
 @pytest.mark.slow
 def test_a_submission_replaced_by_hand_is_graded_again(graded, exported):
     """Copying a new notebook over an old one (no nbgrader timestamp) regrades that student
-    only, without --force: the gradebook never keeps a grade of a notebook that is gone."""
+    only, without --force: the gradebook never keeps a grade of a notebook that is gone. A
+    manual score set on the old one is kept (nbgrader keeps it), and the report says so."""
     course, env, cls, _ = graded
     assert float(exported[(gc.A, "untouched")]["score"]) == 0
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        gb.find_grade("test_rnn_output", gc.A, gc.A, "untouched").manual_score = 1.5
+        gb.db.commit()
     (course / "submitted" / "untouched" / gc.A / f"{gc.A}.ipynb").write_text(cls["correct"][0])
     proc = grade(course, [gc.A], env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "untouched's submission changed since it was graded" in proc.stdout, proc.stdout
-    assert "correct's submission changed" not in proc.stdout, proc.stdout
-    assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 10
+    assert_graded(proc)
+    assert re.findall(r"(\w+)'s submission changed since it was graded", proc.stdout) == ["untouched"], proc.stdout
+    assert "grading them again" not in proc.stdout, proc.stdout
+    assert float(export(course, env)[(gc.A, "untouched")]["score"]) == 8 + 1.5
+    report = store.read_report(course, gc.A)["untouched"][gc.A]["problems"]
+    assert [(p["cell"], p["kind"]) for p in report] == [("test_rnn_output", "manual score")], report
+    assert "1.5 is kept" in report[0]["cause"] and "from 0 to 2" in report[0]["cause"]
+    assert "untouched: ex01-recurrence/test_rnn_output: manual score" in proc.stdout, proc.stdout
 
 
 def _postgres_bin(name: str) -> str | None:

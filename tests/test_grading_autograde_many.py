@@ -6,9 +6,8 @@
 import json
 import subprocess
 import sys
-from types import SimpleNamespace
 
-from rnn_course.grading import command
+from rnn_course.grading import autograde_many
 from rnn_course.grading.autograde_many import BEGIN, END, split_log
 
 
@@ -44,7 +43,7 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
     ex03 runs in a second process."""
     calls = []
 
-    def fake_process(root, runs, bar):
+    def fake_process(proc, runs, bar):
         calls.append(list(runs))
         if len(calls) == 1:
             return -9, split_log([f"{BEGIN}ex01\n", "Autograding a\n", f"{END}ex01 0\n",
@@ -53,16 +52,41 @@ def test_a_process_that_dies_takes_down_only_the_assignment_it_was_on(tmp_path, 
                              "There was an error processing assignment 'x' for student 'bob'\n",
                              f"{END}ex03 0\n"])
 
-    monkeypatch.setattr(command, "_autograde_process", fake_process)
+    monkeypatch.setattr(autograde_many, "give_work", fake_process)
+    monkeypatch.setattr(autograde_many, "start_process", lambda root: None)
     runs = {name: [name] for name in ("ex01", "ex02", "ex03")}
-    results = command._autograde(tmp_path, runs, SimpleNamespace(no_progress=True), 3)
+    results = autograde_many.autograde(tmp_path, [runs], total=3, progress=False)
     assert calls == [["ex01", "ex02", "ex03"], ["ex03"]]
-    assert {a: r[:2] for a, r in results.items()} == {"ex01": (0, []), "ex02": (-9, []), "ex03": (0, ["bob"])}
-    assert results["ex02"][2].read_text() == "Autograding b\nKilled\n"
+    assert {a: (r.code, r.failed, r.finished) for a, r in results.items()} == {
+        "ex01": (0, [], True), "ex02": (-9, [], False), "ex03": (0, ["bob"], True)}
+    assert results["ex02"].log_path.read_text() == "Autograding b\nKilled\n"
 
 
 def test_a_process_that_dies_before_any_assignment_reports_them_all(tmp_path, monkeypatch):
-    monkeypatch.setattr(command, "_autograde_process", lambda root, runs, bar: (1, split_log(["ImportError\n"])))
-    results = command._autograde(tmp_path, {"ex01": [], "ex02": []}, SimpleNamespace(no_progress=True), 0)
-    assert {a: r[0] for a, r in results.items()} == {"ex01": 1, "ex02": 1}
-    assert results["ex01"][2].read_text() == "ImportError\n"
+    monkeypatch.setattr(autograde_many, "give_work", lambda proc, runs, bar: (1, split_log(["ImportError\n"])))
+    monkeypatch.setattr(autograde_many, "start_process", lambda root: None)
+    results = autograde_many.autograde(tmp_path, [{"ex01": [], "ex02": []}], total=0, progress=False)
+    assert {a: r.code for a, r in results.items()} == {"ex01": 1, "ex02": 1}
+    assert results["ex01"].log_path.read_text() == "ImportError\n"
+
+
+def test_two_processes_share_the_students_and_their_logs_are_joined(tmp_path, monkeypatch):
+    """Each process grades every other student (in order); one failing a student fails
+    only that student, and the assignment's log holds both processes' lines."""
+    runs = {"ex01": ["ex01", "--CourseDirectory.student_id_exclude=ghost"]}
+    shares = autograde_many.share_students(runs, {"ex01": ["a", "b", "c", "d", "e"]}, 2)
+    assert shares == [{"ex01": ["ex01", "--CourseDirectory.student_id_exclude=ghost,b,d"]},
+                      {"ex01": ["ex01", "--CourseDirectory.student_id_exclude=ghost,a,c,e"]}]
+
+    def fake_process(proc, runs, bar):
+        mine = "b" if "a,c,e" in runs["ex01"][-1] else "a"
+        failed = ["There was an error processing assignment 'ex01' for student 'c'\n"] if mine == "a" else []
+        return (1 if failed else 0), split_log([f"{BEGIN}ex01\n", f"Autograding {mine}\n", *failed,
+                                                 f"{END}ex01 {1 if failed else 0}\n"])
+
+    monkeypatch.setattr(autograde_many, "give_work", fake_process)
+    monkeypatch.setattr(autograde_many, "start_process", lambda root: None)
+    result = autograde_many.autograde(tmp_path, shares, total=5, progress=False)["ex01"]
+    assert (result.code, result.failed, result.finished) == (1, ["c"], True)
+    assert sorted(line for line in result.log_path.read_text().splitlines() if line.startswith("Autograding")) == [
+        "Autograding a", "Autograding b"]

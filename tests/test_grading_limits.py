@@ -122,3 +122,12 @@ def test_memory_used_up_while_a_cell_is_defined_is_reported():
 def test_within_the_limits_nothing_is_reported():
     verdict = _grade("def f(x):\n    return x * x\n")
     assert not _failed(verdict) and verdict["problems"] == []
+
+
+def test_a_cell_too_deep_to_parse_is_a_syntax_error_not_a_memory_limit():
+    """Python's parser raises MemoryError on nesting thousands deep: that is no memory limit."""
+    verdict = _grade("x = " + "-" * 10_000 + "1\ndef f(x):\n    return x * x\n")
+    assert _failed(verdict, "answer") and _failed(verdict)
+    assert verdict["problems"] == []
+    error = verdict["cells"]["answer"][0]
+    assert error["ename"] == "SyntaxError" and "nested too deeply" in error["evalue"], error

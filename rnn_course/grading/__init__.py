@@ -19,8 +19,11 @@
 - :mod:`~rnn_course.grading.nbgrader_plugins`: the pieces nbgrader's ``autograde`` and
   ``export`` use (configured in ``nbgrader_config.py``);
 - :mod:`~rnn_course.grading.store`: the cached verdicts and the report of problems;
-- :mod:`~rnn_course.grading.autograde_many`: nbgrader's ``autograde`` of several
-  assignments in one process;
+- :mod:`~rnn_course.grading.submissions`: a class's submissions read and prepared as
+  nbgrader's sanitize step would, one job per distinct notebook, and what changed;
+- :mod:`~rnn_course.grading.workers`: the verdicts computed on all cores or a Dask cluster;
+- :mod:`~rnn_course.grading.autograde_many`: the gradebook step, nbgrader's ``autograde``
+  of every assignment in two processes, alongside the workers;
 - :mod:`~rnn_course.grading.command`: ``rnn-course-grade``, every submission of an
   assignment on all cores (or a Dask cluster), resumable, with a report of what went wrong.
 

@@ -171,7 +171,11 @@ class Harness:
 
     def op_exec(self, header, blobs):
         try:
-            code = compile(header["source"], f"<answer {header.get('cell', '')}>", "exec")
+            try:
+                code = compile(header["source"], f"<answer {header.get('cell', '')}>", "exec")
+            except (MemoryError, RecursionError):  # the parser's stack, not the memory limit
+                raise SyntaxError("this cell is nested too deeply for Python to parse (brackets or an "
+                                  "expression thousands of levels deep)") from None
             exec(code, self.namespace)
         except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
             self.answer(self._raised(exc))

@@ -8,10 +8,12 @@ Book: the instructor guide (setting up; the failure report; export).
 - :class:`SandboxedExecute` (replaces nbgrader's ``Execute`` in
   ``Autograde.autograde_preprocessors``): never runs the notebook in a kernel; writes each
   graded cell's verdict (computed by :mod:`~rnn_course.grading.verdicts`, or taken from the
-  cache the parallel command filled) as that cell's output, so ``SaveAutoGrades``,
-  formgrader, ``generate_feedback`` and ``export`` work as before.
+  cache the parallel command fills, waiting for it while the command computes it) as that
+  cell's output, so ``SaveAutoGrades``, formgrader, ``generate_feedback`` and ``export``
+  work as before.
 - :class:`FlagProblems` (after ``SaveAutoGrades``): flags the notebook in the gradebook,
-  marks each affected cell as needing a look in formgrader, and writes the report.
+  marks each affected cell as needing a look in formgrader, and writes the report; a
+  manual score kept while the automatic score changed under it is reported too.
 - :class:`FlaggedCsvExport` (``ExportApp.plugin_class``): nbgrader's CSV with two more
   columns, ``flagged`` and ``grading_problems``, so no problem is exported as a plain 0.
 """
@@ -19,10 +21,12 @@ Book: the instructor guide (setting up; the failure report; export).
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import nbformat
 from nbconvert.exporters import NotebookExporter
+from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -30,7 +34,8 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from . import store
 from .allowlist import allowed_sources
-from .repair import METADATA_KEY, read_submission
+from .autograde_many import COMPUTED_HERE
+from .repair import METADATA_KEY, read_submission_file
 from .sandbox import Limits
 from .verdicts import grade_cells
 
@@ -47,20 +52,28 @@ def _course_root(configurable) -> str:
     return os.getcwd()
 
 
+def release_notebook(coursedir, assignment: str, notebook: str) -> Path:
+    """The notebook as handed out (nbgrader's release folder, ``exercises/`` here)."""
+    return Path(coursedir.format_path(coursedir.release_directory, ".", assignment)) / f"{notebook}.ipynb"
+
+
 class TolerantExporter(NotebookExporter):
-    """Reads each submission with :func:`~rnn_course.grading.repair.read_submission`."""
+    """Reads each submission with :func:`~rnn_course.grading.repair.read_submission`.
+
+    Only the files nbgrader reads from the submitted folder (its sanitize step) are read
+    leniently; what nbgrader wrote itself (the autograde step reads it back) is read as usual.
+    """
 
     def from_filename(self, filename, resources=None, **kw):
-        converter = self.parent
         info = (resources or {}).get("nbgrader", {})
-        if not getattr(converter, "_sanitizing", False) or not info:
+        coursedir = getattr(self.parent, "coursedir", None)
+        if coursedir is None or not {"student", "assignment", "notebook"} <= set(info):
             return super().from_filename(filename, resources, **kw)
-        coursedir = converter.coursedir
-        release = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"])) / (
-            info["notebook"] + ".ipynb")
-        if not release.exists():
+        submitted = coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])
+        release = release_notebook(coursedir, info["assignment"], info["notebook"])
+        if Path(filename).resolve().parent != Path(submitted).resolve() or not release.exists():
             return super().from_filename(filename, resources, **kw)
-        nb, repairs = read_submission(Path(filename).read_bytes(), nbformat.read(release, as_version=4))
+        nb, repairs = read_submission_file(filename, nbformat.read(release, as_version=4))
         for line in repairs:
             self.log.warning("%s/%s: repaired: %s", info.get("student"), info.get("notebook"), line)
         nb.metadata[METADATA_KEY] = {"repairs": repairs}
@@ -77,10 +90,25 @@ class SandboxedExecute(NbGraderPreprocessor):
     sandbox = Unicode("bwrap", help="'bwrap', or 'none' to grade without isolation (trusted class only)").tag(
         config=True)
     use_cache = Bool(True, help="Reuse verdicts cached by an earlier run (or by rnn-course-grade)").tag(config=True)
+    wait_for_pid = Integer(0, help="While this process (rnn-course-grade) runs and computes a verdict that is "
+                                   "not cached yet, wait for it instead of computing it again").tag(config=True)
 
     def limits(self) -> Limits:
         return Limits(part_seconds=self.part_seconds, notebook_seconds=self.notebook_seconds,
                       memory_bytes=self.memory_mb * 2**20, output_chars=self.output_chars, sandbox=self.sandbox)
+
+    def _waited_verdict(self, root, assignment: str, key: str) -> dict | None:
+        """The cached verdict, once the command computing it is done (None if nobody is)."""
+        while True:
+            verdict = store.load_verdict(root, assignment, key)
+            if verdict is not None or not self.wait_for_pid:
+                return verdict
+            state = store.pending(root, assignment, key)
+            if state is None or not _alive(self.wait_for_pid):
+                return store.load_verdict(root, assignment, key)
+            if state:
+                raise RuntimeError(f"the verdict of this notebook could not be computed: {state}")
+            time.sleep(0.02)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -89,14 +117,64 @@ class SandboxedExecute(NbGraderPreprocessor):
         allowed = allowed_sources(info["assignment"])
         limits = self.limits()
         key = store.verdict_key(nb.cells, allowed, limits.as_dict())
-        verdict = store.load_verdict(root, info["assignment"], key) if self.use_cache else None
+        verdict = self._waited_verdict(root, info["assignment"], key) if self.use_cache else None
         if verdict is None:
+            self.log.info("%s/%s: %s", info["student"], info["notebook"], COMPUTED_HERE)
             verdict = grade_cells(nb.cells, allowed=allowed, limits=limits, hidden=[root])
             store.save_verdict(root, info["assignment"], key, verdict)
         apply_verdict(nb, verdict)
         problems = [{"cell": None, "kind": "repaired", "cause": r} for r in repairs] + verdict["problems"]
-        resources[RESOURCES_KEY] = {"problems": problems, "root": root}
+        resources[RESOURCES_KEY] = {"problems": problems, "root": root, "before": _scores_before(info)}
         return nb, resources
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _scores_before(info) -> dict:
+    """{graded cell: (automatic score, manual score)} the gradebook holds before this grading."""
+    with Gradebook(info["db_url"]) as gb:
+        try:
+            notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+        except MissingEntry:
+            return {}
+        return {g.name: (g.auto_score, g.manual_score) for g in notebook.grades}
+
+
+def kept_manual_scores(nb, before: dict, reported=()) -> list[dict]:
+    """A problem for each graded cell whose manual score is kept while its automatic score changed.
+
+    nbgrader keeps a manual score over any new automatic one (``SaveAutoGrades``), which is
+    right for a cell graded by hand, but hides a resubmission: the instructor must decide.
+    ``before`` is ``{cell: (automatic score, manual score)}`` before this grading; a problem
+    ``reported`` by an earlier grading stays as long as that manual score stands unchanged
+    and differs from the automatic one.
+    """
+    earlier = {p.get("cell"): p for p in reported if p.get("kind") == "manual score"}
+    problems = []
+    for cell in nb.cells:
+        if not utils.is_grade(cell):
+            continue
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        old_auto, manual = before.get(grade_id, (None, None))
+        new_auto, _ = utils.determine_grade(cell)
+        if manual is None:
+            continue
+        if old_auto is not None and new_auto != old_auto:
+            problems.append({"cell": grade_id, "kind": "manual score", "manual": manual, "cause": (
+                f"the manual score {manual:g} is kept, but the automatic score changed from {old_auto:g} to "
+                f"{'none' if new_auto is None else format(new_auto, 'g')} (the submission or its tests "
+                f"changed since it was graded by hand); set the score again in formgrader")})
+        elif grade_id in earlier and earlier[grade_id].get("manual") == manual and new_auto != manual:
+            problems.append(earlier[grade_id])
+    return problems
 
 
 def apply_verdict(nb, verdict: dict) -> None:
@@ -123,7 +201,9 @@ class FlagProblems(NbGraderPreprocessor):
         if found is None:
             return nb, resources
         info = resources["nbgrader"]
-        problems = found["problems"]
+        reported = store.read_report(found["root"], info["assignment"]).get(info["student"], {}).get(
+            info["notebook"], {}).get("problems", [])
+        problems = found["problems"] + kept_manual_scores(nb, found.get("before", {}), reported)
         store.record_problems(found["root"], info["assignment"], info["student"], info["notebook"], problems)
         if problems:
             with Gradebook(info["db_url"]) as gb:

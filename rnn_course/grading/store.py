@@ -7,6 +7,10 @@ cells, the locked cells that test them (hidden tests included), the allow-list, 
 and the grader's own code. So grading again, or the serial ``nbgrader autograde`` run that
 follows a parallel one, reuses it, and any change to what a verdict depends on regrades.
 
+While ``rnn-course-grade`` computes a verdict, a marker says so (``pending/<key>``), so that
+nbgrader's gradebook step, running at the same time, waits for it instead of computing it
+again; a verdict that could not be computed leaves its cause in the marker.
+
 The report lists, per student and notebook, what went wrong while grading (a repair, a
 time limit, a crash, output cut short), in ``grading-report/<assignment>.json`` and, for
 reading and spreadsheets, ``grading-report/<assignment>.csv``.
@@ -43,11 +47,19 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
+def _answers(cells) -> list:
+    return [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_answer(c)]
+
+
 def verdict_key(cells, allowed: dict, limits: dict) -> str:
-    answers = [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_answer(c)]
     trusted = [[nbgrader_meta(c).get("grade_id"), c["source"]] for c in cells if is_trusted(c)]
-    blob = json.dumps([FORMAT, code_version(), answers, trusted, allowed, limits], sort_keys=True)
+    blob = json.dumps([FORMAT, code_version(), _answers(cells), trusted, allowed, limits], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def answers_digest(cells) -> str:
+    """A hash of the learner's answer cells alone (what a resubmission changes)."""
+    return hashlib.sha256(json.dumps(_answers(cells)).encode()).hexdigest()
 
 
 def cache_path(root, assignment: str, key: str) -> Path:
@@ -70,6 +82,38 @@ def save_verdict(root, assignment: str, key: str, verdict: dict) -> None:
     os.replace(tmp, path)
 
 
+def pending_path(root, assignment: str, key: str) -> Path:
+    return Path(root) / CACHE_DIR / assignment / "pending" / key
+
+
+def mark_pending(root, assignment: str, key: str) -> None:
+    """Say that the verdict ``key`` is being computed (see :func:`pending`)."""
+    path = pending_path(root, assignment, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+
+
+def mark_failed(root, assignment: str, key: str, cause: str) -> None:
+    """Say that the verdict ``key`` could not be computed, and why."""
+    path = pending_path(root, assignment, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(cause or "the grader failed", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def clear_pending(root, assignment: str, key: str) -> None:
+    pending_path(root, assignment, key).unlink(missing_ok=True)
+
+
+def pending(root, assignment: str, key: str) -> str | None:
+    """None if the verdict ``key`` is not being computed; "" while it is; the cause if it failed."""
+    try:
+        return pending_path(root, assignment, key).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
 @contextmanager
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,16 +130,20 @@ def graded_path(root, assignment: str) -> Path:
     return Path(root) / CACHE_DIR / assignment / "graded.json"
 
 
-def load_graded(root, assignment: str) -> dict[str, str]:
-    """``{"student/notebook": verdict key}`` of what the gradebook last received."""
+def load_graded(root, assignment: str) -> dict[str, dict]:
+    """``{"student/notebook": {"key": verdict key, "answers": answers digest}}`` of what the
+    gradebook last received (see :func:`verdict_key`, :func:`answers_digest`)."""
     try:
-        return json.loads(graded_path(root, assignment).read_text(encoding="utf-8"))
+        graded = json.loads(graded_path(root, assignment).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(graded, dict):
+        return {}
+    return {k: v if isinstance(v, dict) else {"key": v, "answers": None} for k, v in graded.items()}
 
 
-def save_graded(root, assignment: str, graded: dict[str, str]) -> None:
-    """Record ``{"student/notebook": verdict key}`` after a successful autograde."""
+def save_graded(root, assignment: str, graded: dict[str, dict]) -> None:
+    """Record what the gradebook received (as :func:`load_graded` reads it)."""
     path = graded_path(root, assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(graded, sort_keys=True, indent=1), encoding="utf-8")
