@@ -65,10 +65,10 @@ from .layers.stacked import (
     stack_final_states,
     stack_forward,
 )
-from .tasks.adding import BASELINE_MSE, adding_problem_batch, train_adding
-from .tasks.audio import log_spectrogram
-from .tasks.forecast import forecaster_backward, forecaster_forward
-from .tasks.series import split_windows
+from .tasks.synthetic.adding import BASELINE_MSE, adding_problem_batch, train_adding
+from .tasks.signals.audio import log_spectrogram
+from .tasks.signals.forecast import forecaster_backward, forecaster_forward
+from .tasks.signals.series import split_windows
 from .training.clipping import clip_grad_norm, clip_grad_value
 from .training.gradcheck import check_gradients, numerical_gradient, rel_error
 from .training.loop import fit

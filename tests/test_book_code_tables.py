@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import rnn_course as rc
+from rnn_course.layers import attention as attention_module
 from rnn_course.layers import rnn_loops
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +24,7 @@ TABLES = [
     ("book/04-lstm/backward.md", {"`lstm_cell_backward`": rc.lstm_cell_backward}, False),
     ("book/05-gru/backward.md",
      {'`gru_cell_backward` (`variant="sources"`)': rc.gru_cell_backward}, True),
+    ("book/06-applications/attention.md", {"`attention_backward`": attention_module.attention_backward}, True),
 ]
 CODE = re.compile(r"`([^`]+)`")
 

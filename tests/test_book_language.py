@@ -11,7 +11,7 @@ import pytest
 from rnn_course import init_model
 from rnn_course.book.language import (TemperatureExplorer, next_char_logits, plot_accuracy_by_length,
                                       plot_learning_order, plot_lm_curve, plot_temperatures)
-from rnn_course.tasks.textlm import generate_text
+from rnn_course.tasks.language.textlm import generate_text
 from rnn_course.training.sampling import temperature_probs
 
 VOCAB = list("\n abc")

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_course.tasks.charlm import (
+from rnn_course.tasks.language.charlm import (
     BOUNDARY,
     build_vocab,
     charlm_loss,

@@ -11,7 +11,7 @@ import pytest
 
 import rnn_course as rc
 import rnn_course._arrays as arrays
-from rnn_course.tasks import charlm
+from rnn_course.tasks.language import charlm
 
 DTYPES = (np.float64, np.float32)
 LAYERS = ("rnn", "lstm", "gru-sources", "gru-pytorch")

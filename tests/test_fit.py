@@ -177,7 +177,8 @@ def test_bad_arguments_are_value_errors_naming_the_argument(change, name):
 
 def test_the_task_wrappers_train_through_fit(monkeypatch):
     """train_adding, train_charlm and train_delayed_copy each run fit once."""
-    from rnn_course.tasks import adding, charlm, delayed_copy
+    from rnn_course.tasks.synthetic import adding, delayed_copy
+    from rnn_course.tasks.language import charlm
 
     calls = []
 

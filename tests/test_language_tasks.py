@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_course.tasks import dates, dialog, ngram, reviews, seq2seq, seqclass, shakespeare, textlm
+from rnn_course.tasks.language import dates, dialog, ngram, reviews, seq2seq, seqclass, shakespeare, textlm
 from rnn_course.training.gradcheck import numerical_gradient, rel_error
 from rnn_course.training.losses import softmax_cross_entropy
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnn_course.tasks.adding import BASELINE_MSE, adding_loss_and_grads, adding_problem_batch, train_adding
+from rnn_course.tasks.synthetic.adding import BASELINE_MSE, adding_loss_and_grads, adding_problem_batch, train_adding
 from rnn_course.training.gradcheck import numerical_gradient
 from rnn_course.training.models import KINDS, init_model, model_backward, model_forward
 

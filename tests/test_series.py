@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from rnn_course import init_model, numerical_gradient, rel_error
-from rnn_course.tasks.forecast import (as_sequence, forecast, forecaster_backward,
+from rnn_course.tasks.signals.forecast import (as_sequence, forecast, forecaster_backward,
                                        forecaster_forward, forecaster_loss_and_grads,
                                        train_forecaster)
-from rnn_course.tasks.series import (Normalizer, autocorrelation, fit_linear_ar,
+from rnn_course.tasks.signals.series import (Normalizer, autocorrelation, fit_linear_ar,
                                      linear_ar_predict, make_windows, persistence, rmse,
                                      seasonal_naive, skill, split_windows)
-from rnn_course.tasks.series_data import load_seattle_weather, load_stock_prices, load_sunspots
+from rnn_course.tasks.signals.series_data import load_seattle_weather, load_stock_prices, load_sunspots
 
 
 def test_windows_are_inputs_then_the_targets_right_after():

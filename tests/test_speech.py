@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_course.tasks import speech
-from rnn_course.tasks.audio import (frame_signal, hz_to_mel, log_mel_spectrogram,
+from rnn_course.tasks.signals import speech
+from rnn_course.tasks.signals.audio import (frame_signal, hz_to_mel, log_mel_spectrogram,
                                     log_power_spectrum, mel_filterbank, mel_to_hz,
                                     speech_features, trim_silence)
-from rnn_course.tasks.digits import (band_scale, confusion_matrix, pad_left, predict_digits,
+from rnn_course.tasks.signals.digits import (band_scale, confusion_matrix, pad_left, predict_digits,
                                      segment_means, softmax_regression_predict,
                                      train_digit_classifier, train_softmax_regression)
 

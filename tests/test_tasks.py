@@ -8,7 +8,7 @@ import pytest
 
 from rnn_course.training.gradcheck import numerical_gradient, rel_error
 from rnn_course.layers.rnn import init_rnn_params
-from rnn_course.tasks.delayed_copy import (
+from rnn_course.tasks.synthetic.delayed_copy import (
     PARAM_NAMES,
     accuracy,
     delayed_copy_batch,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnn_course.tasks.ngram import KneserNey
-from rnn_course.tasks.tune_audio import synthesize_notes, tune_notes
-from rnn_course.tasks.tune_lm import (build_vocab, corpus_text, encode, longest_shared,
+from rnn_course.tasks.language.ngram import KneserNey
+from rnn_course.tasks.music.tune_audio import synthesize_notes, tune_notes
+from rnn_course.tasks.music.tune_lm import (build_vocab, corpus_text, encode, longest_shared,
                                       ngram_sample_tunes, sample_tunes, train_tune_lm, tune_lm_loss)
-from rnn_course.tasks.tunes import (check_tune, load_jigs, parse_bars, section_lengths, simplify_body,
+from rnn_course.tasks.music.tunes import (check_tune, load_jigs, parse_bars, section_lengths, simplify_body,
                                    split_tune, tune_text, upbeat)
 
 GOOD = "A|AGA edB|gfe edB|c>BA cde|dBG Bcd|gfe ded|d2g a2g|bag fed|cAA A2:|"

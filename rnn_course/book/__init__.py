@@ -8,6 +8,8 @@
 - :mod:`~rnn_course.book.deep`: chapter 5, deep and bidirectional RNNs;
 - :mod:`~rnn_course.book.language`: chapter 6, language (the temperature widget and the
   figures of the language model, sentiment and translation pages);
+- :mod:`~rnn_course.book.attention`: chapter 6, attention (heatmaps of the weights, where
+  they fall, accuracy against the input's length);
 - :mod:`~rnn_course.book.signals`: chapter 6, forecasting, speech and music (and an
   offline audio player);
 - :mod:`~rnn_course.book.prose`: chapter 6, sentences built from the results of several

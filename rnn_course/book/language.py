@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..tasks.textlm import generate_text, text_lm_forward
+from ..tasks.language.textlm import generate_text, text_lm_forward
 from ..training.sampling import temperature_probs
 from .plotting import PictureWidget, figure_and_axes, line_style
 

@@ -1,4 +1,4 @@
-"""Feedback checks called by the exercises' test cells (ex01 to ex07).
+"""Feedback checks called by the exercises' test cells (ex01 to ex08).
 
 Each check runs a learner's function, raises :class:`FeedbackError` with a message that
 names the mistake, and prints a line starting with a check mark when everything is right.
@@ -8,7 +8,8 @@ One subpackage per exercise, which its notebook imports the checks from:
 :mod:`~rnn_course.checks.recurrence` (ex01), :mod:`~rnn_course.checks.bptt` (ex02),
 :mod:`~rnn_course.checks.gradients` (ex03), :mod:`~rnn_course.checks.lstm` (ex04),
 :mod:`~rnn_course.checks.gru` (ex05), :mod:`~rnn_course.checks.language` (ex06),
-:mod:`~rnn_course.checks.signals` (ex07). What they share is in ``_core`` (calling the
+:mod:`~rnn_course.checks.signals` (ex07),
+:mod:`~rnn_course.checks.attention` (ex08). What they share is in ``_core`` (calling the
 learner's function with private copies of its arguments, catching delegation and mutated
 inputs, the messages), ``_watch`` (which reference functions, and which of the learner's
 own, a call ran), ``_inputs`` (sizes and random parameters), ``_caches`` (the exercises'
@@ -20,6 +21,9 @@ failing check in Jupyter as the learner's own lines and the message. The checks 
 
 from ._core import FeedbackError
 from ._display import install as _install_display
+from .attention import check_attention_backward_inputs, check_attention_backward_params
+from .attention import check_attention_forward_shapes, check_attention_forward_values
+from .attention import check_masked_softmax_shapes, check_masked_softmax_values
 from .bptt import check_numerical_gradient, check_rnn_backward, check_rnn_cell_backward
 from .bptt import check_sequence_cross_entropy
 from .gradients import check_clip_grad_norm, check_clip_grad_norm_edge_cases, check_clip_grad_value
@@ -42,6 +46,10 @@ _install_display()
 
 __all__ = [
     "FeedbackError",
+    "check_attention_backward_inputs",
+    "check_attention_backward_params",
+    "check_attention_forward_shapes",
+    "check_attention_forward_values",
     "check_classifier_backward",
     "check_classifier_forward",
     "check_clip_grad_norm",
@@ -68,6 +76,8 @@ __all__ = [
     "check_lstm_cell_forward_values",
     "check_lstm_forward_shapes",
     "check_lstm_forward_values",
+    "check_masked_softmax_shapes",
+    "check_masked_softmax_values",
     "check_numerical_gradient",
     "check_rnn_backward",
     "check_rnn_cell_backward",

@@ -1,4 +1,4 @@
-"""The cache contract of the exercises (ex01 to ex05), checked.
+"""The cache contract of the exercises (ex01 to ex05, and ex08's attention step), checked.
 
 Every cell forward returns a cache, a dict holding what its backward pass reads (the keys
 below, documented on the book's notation page), and every sequence forward returns the
@@ -22,6 +22,7 @@ CELL_CACHE_KEYS = {
     "rnn": ("x_t", "h_prev", "h_t", "W_x", "W_h"),
     "lstm": ("x_t", "h_prev", "c_prev", "f_t", "i_t", "c_tilde", "o_t", "c_t", "h_t", "params"),
     "gru": ("x_t", "h_prev", "z_t", "r_t", "h_tilde", *GRU_PARAMS),
+    "attention": ("s_prev", "hs", "mask", "alpha", "u", "W_a", "U_a", "v_a"),
 }
 
 

@@ -1,4 +1,4 @@
-"""How a failing check looks in Jupyter (exercises ex01 to ex07): the learner's own lines and the message.
+"""How a failing check looks in Jupyter (exercises ex01 to ex08): the learner's own lines and the message.
 
 IPython always prints the frame an exception was raised in, so a :class:`FeedbackError`
 would show the checks' source lines. :func:`install` (run when :mod:`rnn_course.checks` is

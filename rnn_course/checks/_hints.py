@@ -1,5 +1,5 @@
 """Hints for a learner's function that stopped on a matrix product or a broadcast that did
-not fit (exercises ex01 to ex07).
+not fit (exercises ex01 to ex08).
 
 A hint names the weights of the function at hand and is given only when the sizes in
 NumPy's error point at one of them: a weight applied without its transpose (or the

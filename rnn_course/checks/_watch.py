@@ -1,4 +1,4 @@
-"""Watching a learner's function while it runs (exercises ex01 to ex07): which reference
+"""Watching a learner's function while it runs (exercises ex01 to ex08): which reference
 functions it calls, and whether it runs the learner's function it builds on (see
 :class:`Uses`), so that a check can blame the right function."""
 
@@ -16,6 +16,7 @@ REFERENCE_MODULES = (
     "rnn_course.layers.rnn",
     "rnn_course.layers.lstm",
     "rnn_course.layers.gru",
+    "rnn_course.layers.attention",
     "rnn_course.layers.output",
     "rnn_course.layers.pytorch",
     "rnn_course.layers.unroll",

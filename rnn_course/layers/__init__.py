@@ -10,6 +10,8 @@
 - :mod:`~rnn_course.layers.stacked`: deep (stacked) and bidirectional RNNs, built from the
   sequence functions of the RNN and the GRU;
 - :mod:`~rnn_course.layers.output`: the output layer ``o_t = softmax(W_y h_t + b_y)``;
+- :mod:`~rnn_course.layers.attention`: additive (and multiplicative) attention over the
+  states of an encoder, with padding masked;
 - :mod:`~rnn_course.layers.embedding`: a learned vector for every token, looked up by index;
 - :mod:`~rnn_course.layers.pooling`: one vector per sequence from its hidden states, padding
   masked out (the last real state, or the mean over the real steps);

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from ..layers.pytorch import gru_params_to_torch, lstm_params_to_torch
-from ..tasks.charlm import build_vocab, encode_words, load_first_names, split_words
+from ..tasks.language.charlm import build_vocab, encode_words, load_first_names, split_words
 from ..training.losses import softmax_cross_entropy
 from ..training.loop import fit
 from ..training.models import init_model, model_backward, model_forward

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, integer, positive_int
+from ..._validate import as_float_array, integer, positive_int
 
 
 def _series(series) -> np.ndarray:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import ArgumentTypeError, integer, positive_int, real
+from ..._validate import ArgumentTypeError, integer, positive_int, real
 
 
 def _ids(ids, V: int, name: str) -> np.ndarray:

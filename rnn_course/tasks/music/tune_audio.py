@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .._validate import integer, real
+from ..._validate import integer, real
 from .tunes import _music21, full_abc
 
 

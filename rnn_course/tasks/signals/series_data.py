@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import one_of
+from ..._validate import one_of
 
 WEATHER_COLUMNS = ("temp_max", "temp_min", "precipitation", "wind")
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_rng, integer, positive_int
-from ..layers.output import output_backward, output_forward
-from ..layers.rnn import rnn_backward, rnn_forward
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.optim import Adam
-from ..training.tbptt import tbptt_chunks
+from ..._validate import as_rng, integer, positive_int
+from ...layers.output import output_backward, output_forward
+from ...layers.rnn import rnn_backward, rnn_forward
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.optim import Adam
+from ...training.tbptt import tbptt_chunks
 
 PARAM_NAMES = ("W_x", "W_h", "b_h", "W_y", "b_y")
 

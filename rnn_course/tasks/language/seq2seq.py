@@ -31,16 +31,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_rng, float_dtype, positive_int, real
-from ..layers.embedding import embedding_backward, embedding_forward, init_embedding
-from ..layers.gru import gru_backward, gru_forward, init_gru_params
-from ..layers.output import output_backward, output_forward
-from ..layers.pooling import last_state_backward, last_state_forward
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.optim import Adam
-from ..training.sampling import greedy
-from ..training.schedule import LinearDecay
+from ..._validate import as_rng, float_dtype, positive_int, real
+from ...layers.embedding import embedding_backward, embedding_forward, init_embedding
+from ...layers.gru import gru_backward, gru_forward, init_gru_params
+from ...layers.output import output_backward, output_forward
+from ...layers.pooling import last_state_backward, last_state_forward
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.optim import Adam
+from ...training.sampling import greedy
+from ...training.schedule import LinearDecay
 
 PAD, UNK, START, END = "<pad>", "<unk>", "<s>", "</s>"
 

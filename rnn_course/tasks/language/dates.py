@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from .._validate import as_rng, integer
+from ..._validate import as_rng, integer
 
 #: The eight locales of the data set.
 LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "it_IT", "nl_NL", "pt_BR")

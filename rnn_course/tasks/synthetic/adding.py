@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_rng, positive_int
-from ..training.losses import mse_loss
-from ..training.loop import fit
-from ..training.models import init_model, model_backward, model_forward
-from ..training.optim import Adam
+from ..._validate import as_rng, positive_int
+from ...training.losses import mse_loss
+from ...training.loop import fit
+from ...training.models import init_model, model_backward, model_forward
+from ...training.optim import Adam
 
 #: MSE of always predicting 1: the variance of the sum of two U(0, 1) values, 2/12.
 BASELINE_MSE = 1.0 / 6.0

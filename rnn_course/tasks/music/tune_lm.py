@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import ArgumentTypeError, as_rng, positive_int
-from ..layers.lstm import lstm_cell_forward
-from ..training.loop import fit
-from ..training.losses import softmax_cross_entropy
-from ..training.models import init_model, model_backward, model_forward
-from ..training.optim import Adam
-from ..training.sampling import sample_with_temperature
+from ..._validate import ArgumentTypeError, as_rng, positive_int
+from ...layers.lstm import lstm_cell_forward
+from ...training.loop import fit
+from ...training.losses import softmax_cross_entropy
+from ...training.models import init_model, model_backward, model_forward
+from ...training.optim import Adam
+from ...training.sampling import sample_with_temperature
 
 SEPARATOR = "\n\n"
 START = SEPARATOR + "K:"
@@ -122,7 +122,7 @@ def sample_tunes(params, vocab, n, *, temperature=1.0, max_len=400, rng=None) ->
 
 def ngram_sample_tunes(model, vocab, n, *, temperature=1.0, max_len=400, rng=None) -> list[str]:
     """``n`` tunes from an n-gram model with a ``log_probs(ids)`` method and an ``order``
-    (:class:`~rnn_course.tasks.ngram.KneserNey`), sampled like :func:`sample_tunes`."""
+    (:class:`~rnn_course.tasks.language.ngram.KneserNey`), sampled like :func:`sample_tunes`."""
     if not callable(getattr(model, "log_probs", None)) or not hasattr(model, "order"):
         raise ArgumentTypeError("model must have log_probs(ids) and order, like KneserNey")
     n, max_len = positive_int("n", n), positive_int("max_len", max_len)

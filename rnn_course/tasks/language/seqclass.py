@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_rng, one_of, positive_int
-from ..layers.embedding import embedding_backward, embedding_forward, init_embedding
-from ..layers.gru import gru_backward, gru_forward, init_gru_params
-from ..layers.output import output_backward, output_forward
-from ..layers.pooling import last_state_backward, last_state_forward, mean_pool_backward, mean_pool_forward
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.optim import Adam
+from ..._validate import as_rng, one_of, positive_int
+from ...layers.embedding import embedding_backward, embedding_forward, init_embedding
+from ...layers.gru import gru_backward, gru_forward, init_gru_params
+from ...layers.output import output_backward, output_forward
+from ...layers.pooling import last_state_backward, last_state_forward, mean_pool_backward, mean_pool_forward
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.optim import Adam
 
 POOLS = {"mean": (mean_pool_forward, mean_pool_backward), "last": (last_state_forward, last_state_backward)}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import integer
+from ..._validate import integer
 
 #: The ten words, in the order of their labels 0-9.
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

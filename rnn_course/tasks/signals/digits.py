@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_rng, positive_int
-from ..training.loop import fit
-from ..training.losses import softmax_cross_entropy
-from ..training.models import init_model, model_backward, model_forward
-from ..training.optim import Adam
+from ..._validate import as_rng, positive_int
+from ...training.loop import fit
+from ...training.losses import softmax_cross_entropy
+from ...training.models import init_model, model_backward, model_forward
+from ...training.optim import Adam
 
 
 def pad_left(features, length=None, dtype=np.float64) -> np.ndarray:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import ArgumentTypeError, real
+from ..._validate import ArgumentTypeError, real
 
 #: The characters kept in the cleaned text (plus the newline).
 KEPT = frozenset(string.ascii_letters + " .,;:!?'-")

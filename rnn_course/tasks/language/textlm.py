@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import ArgumentTypeError, as_rng, integer, positive_int, real
-from ..layers.gru import gru_backward, gru_forward
-from ..layers.output import output_backward, output_forward
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.models import init_model
-from ..training.optim import Adam
-from ..training.sampling import sample_with_temperature
-from ..training.schedule import LinearDecay
+from ..._validate import ArgumentTypeError, as_rng, integer, positive_int, real
+from ...layers.gru import gru_backward, gru_forward
+from ...layers.output import output_backward, output_forward
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.models import init_model
+from ...training.optim import Adam
+from ...training.sampling import sample_with_temperature
+from ...training.schedule import LinearDecay
 
 
 def _text_ids(ids, name: str, V: int | None = None) -> np.ndarray:

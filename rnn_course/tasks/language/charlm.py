@@ -28,12 +28,12 @@ from importlib import resources
 
 import numpy as np
 
-from .._validate import as_rng, positive_int, real
-from ..layers.activations import softmax
-from ..training.losses import softmax_cross_entropy
-from ..training.loop import fit
-from ..training.models import init_model, model_backward, model_forward
-from ..training.optim import Adam
+from ..._validate import as_rng, positive_int, real
+from ...layers.activations import softmax
+from ...training.losses import softmax_cross_entropy
+from ...training.loop import fit
+from ...training.models import init_model, model_backward, model_forward
+from ...training.optim import Adam
 
 BOUNDARY = "."
 _NAME_FILES = ("dist.female.first", "dist.male.first")

@@ -11,7 +11,7 @@ through time carries it back from there.
     run = train_forecaster("gru", X_train, Y_train, hidden_size=32, steps=800, rng=0)
     forecast("gru", run["params"], X_test)                   # (N, h)
 
-Windows ``X`` come as rows (N, L) of one series (see :mod:`rnn_course.tasks.series`);
+Windows ``X`` come as rows (N, L) of one series (see :mod:`rnn_course.tasks.signals.series`);
 the layers want time-major inputs, so ``X.T[:, :, None]`` is the (L, N, 1) sequence.
 
 Book: chapter 6, time-series forecasting; exercise ex07-signals.
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, as_rng, positive_int
-from ..training.loop import fit
-from ..training.losses import mse_loss
-from ..training.models import init_model, model_backward, model_forward
-from ..training.optim import Adam
+from ..._validate import as_float_array, as_rng, positive_int
+from ...training.loop import fit
+from ...training.losses import mse_loss
+from ...training.models import init_model, model_backward, model_forward
+from ...training.optim import Adam
 
 
 def as_sequence(X) -> np.ndarray:

@@ -33,7 +33,7 @@ import re
 import warnings
 from importlib import resources
 
-from .._validate import ArgumentTypeError
+from ..._validate import ArgumentTypeError
 
 MIN_BARS = 8
 MIN_SECTION_BARS = 4
