@@ -175,7 +175,7 @@ def fingerprint(extra: dict | None = None, root: Path = ROOT) -> dict:
     read_vars = sorted({name for p in package if p.suffix == ".py"
                         for name in re.findall(r"\bRNN_COURSE_[A-Z0-9_]+", p.read_text(errors="ignore"))})
     try:
-        from rnn_course.tasks.speech import missing_debian_packages
+        from rnn_course.tasks.signals.speech import missing_debian_packages
         debian = missing_debian_packages()
     except Exception as exc:  # noqa: BLE001 - the fingerprint must not fail where the page would
         debian = f"unknown ({exc.__class__.__name__})"
