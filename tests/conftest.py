@@ -57,9 +57,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.parent.name}"))
 
 
-#: The xdist groups that take longest, longest first (wall seconds of a fresh-clone run of
-#: scripts/test.sh on 2 cores at load average 6-8, from its timing table: the book's render
-#: and browser pass 271, the graded course 239, the class on JupyterHub about 200, the
+#: The xdist groups that take longest, longest first (wall seconds in fresh-clone runs of
+#: scripts/test.sh on 2 cores at load average 4-7, from their timing tables: the book's
+#: render and browser pass 271, the graded course 239, the class on JupyterHub 101, the
 #: hostile submissions 54, the sandbox 30, the lab in a browser 15).
 LONG_GROUPS = ("book", "grading", "jupyterhub", "grading-hostile", "sandbox", "lab-browser")
 
