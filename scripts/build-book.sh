@@ -7,8 +7,11 @@
 #
 # Steps: the Python environment (scripts/setup.sh makes .venv), Node.js and npm (installed
 # with apt-get when missing and running as root), the pinned JavaScript from the npm
-# registry (`npm ci`), copied into book/_offline/, then `jupyter-book build -n -W --keep-going`.
-# Any Sphinx warning fails the build (non-zero exit).
+# registry (`npm ci`), copied into book/_offline/, the pages executed on every core
+# (scripts/run_pages.py, into the build's jupyter-cache), then
+# `jupyter-book build -n -W --keep-going`, which only renders them.
+# Any Sphinx warning fails the build (non-zero exit). BOOK_JOBS=N executes N pages at once
+# (default: one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The course's matrices are small: one BLAS thread per process is faster and steadier.
@@ -71,7 +74,8 @@ if [ ! -f "$offline/.rnn-course-lock" ] || [ "$(cat "$offline/.rnn-course-lock")
   mv "$tmp" "$offline"
 fi
 
-# 5. Build. BOOK_OUT moves the _build folder elsewhere (tests build into a temp folder).
+# 5. Where the build goes. BOOK_OUT moves the _build folder elsewhere (tests build into a
+#    temporary folder).
 args=(build . -n -W --keep-going)
 if [ -n "${BOOK_OUT:-}" ]; then
   mkdir -p "$BOOK_OUT"
@@ -80,6 +84,17 @@ if [ -n "${BOOK_OUT:-}" ]; then
 else
   out=$root
 fi
+
+# 6. Execute the pages side by side, one kernel per core, into the jupyter-cache the build
+#    reads (`execute_notebooks: cache`): the pages missing from it, or all of them when the
+#    package or the environment changed since they were cached (the cache is then emptied,
+#    and Sphinx's saved environment with it, so that no page keeps results of another
+#    version of the package). A failing page stops here, with its traceback.
+cache="$out/_build/.jupyter_cache"
+"$VENV/bin/python" scripts/run_pages.py --cache "$cache" --doctrees "$out/_build/.doctrees" \
+  --jobs "${BOOK_JOBS:-$(nproc)}"
+
+# 7. Build: Sphinx reads every page's outputs from the cache and renders.
 "$VENV/bin/jupyter-book" "${args[@]}" "$@"
 
 index="$out/_build/html/index.html"
@@ -87,17 +102,7 @@ if [ ! -f "$index" ]; then
   echo "build-book: the build finished but $index is missing" >&2
   exit 1
 fi
-# How long each page took to execute in this build, slowest first (jupyter-cache's
-# record; a page taken from the cache unchanged keeps the time of its last run).
-"$VENV/bin/python" - "$out/_build/.jupyter_cache" <<'PY' || true
-import sys
-from jupyter_cache import get_cache
-
-records = sorted(get_cache(sys.argv[1]).list_cache_records(),
-                 key=lambda r: -r.data.get("execution_seconds", 0))
-total = sum(r.data.get("execution_seconds", 0) for r in records)
-print(f"build-book: {len(records)} pages executed in {total:.0f} s; slowest first:")
-for r in records:
-    print(f"build-book: {r.data.get('execution_seconds', 0):7.1f} s  {r.uri.split('/book/', 1)[-1]}")
-PY
+# How long each page took to execute, slowest first, and whether the build had to execute
+# any page itself (it should not: step 6 ran them all).
+"$VENV/bin/python" scripts/run_pages.py --cache "$cache" --report | sed "s/^run-pages:/build-book:/" || true
 echo "build-book: open $index"

@@ -3,7 +3,8 @@
 # (requires-python in pyproject.toml) among those installed with pyenv: each gets its own
 # environment (.venv-pythons/<version>) with the package's core and pytest, and runs a
 # handful of fast unit tests (the layers, the checks, gradient checking). scripts/test.sh
-# runs it before the whole suite, which runs on .venv's Python.
+# runs it beside the whole suite, which runs on .venv's Python (PYTHONS_COVERED=<version>
+# leaves that version out here).
 #
 #   bash scripts/test-pythons.sh            # PYTHONS=0 bash scripts/test.sh leaves it out
 #
@@ -38,6 +39,11 @@ fi
 
 hash="$(sha256sum pyproject.toml | cut -c1-16)"
 for version in $(printf '%s\n' "$oldest" "$newest" | uniq); do
+  # scripts/test.sh names the Python the whole suite runs on (.venv's): not run twice here
+  if [ "$version" = "${PYTHONS_COVERED:-}" ]; then
+    echo "test-pythons: Python $version: the whole suite runs on it (.venv), not again here"
+    continue
+  fi
   venv=".venv-pythons/$version"
   if [ ! -f "$venv/.installed" ] || [ "$(cat "$venv/.installed")" != "$hash" ]; then
     echo "test-pythons: installing rnn-course and pytest for Python $version into $venv"
@@ -53,7 +59,8 @@ pins = {re.split("[=<>]", r)[0]: r for group in extras.values() for r in group}
 print(" ".join(pins[name] for name in wanted))
 EOF
 )
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e . $pins
+    # no bytecode for the whole install (most of pip's time): pytest compiles what it imports
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-compile -e . $pins
     echo "$hash" > "$venv/.installed"
   fi
   echo "test-pythons: Python $version: ${TESTS[*]} (-m 'not slow')"

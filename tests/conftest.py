@@ -7,14 +7,18 @@ first line of every message they make."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+
+import page_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +57,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(f"nbval-{item.path.parent.name}"))
 
 
+#: The xdist groups that take longest, longest first (wall seconds in fresh-clone runs of
+#: scripts/test.sh on 2 cores at load average 4-7, from their timing tables: the book's
+#: render and browser pass 271, the graded course 239, the class on JupyterHub 101, the
+#: hostile submissions 54, the sandbox 30, the lab in a browser 15).
+LONG_GROUPS = ("book", "grading", "jupyterhub", "grading-hostile", "sandbox", "lab-browser")
+
+
 class _XdistGroups:
     """In a pytest-xdist worker run with ``--dist loadgroup``, each test marked
     ``xdist_group(name)`` gets the node id suffix ``@name`` by which the scheduler keeps a
@@ -70,10 +81,37 @@ class _XdistGroups:
             mark = item.get_closest_marker("xdist_group")
             if mark is not None and "@" not in item.nodeid.rpartition("]")[2]:
                 item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")
+        # The long groups first, the longest first (scripts/test.sh passes
+        # --no-loadscope-reorder, so the scheduler hands groups out in this order): each
+        # worker starts on one, and the short modules fill in around them. Left to itself
+        # the scheduler orders groups by their number of tests, and a group of a few long
+        # tests (the class on JupyterHub) starts last and runs alone at the end.
+        def rank(item):
+            mark = item.get_closest_marker("xdist_group")
+            return LONG_GROUPS.index(mark.args[0]) if mark and mark.args[0] in LONG_GROUPS else len(LONG_GROUPS)
+
+        items.sort(key=rank)  # stable: a group's tests, and the other tests, keep their order
 
 
 def pytest_configure(config):
     config.pluginmanager.register(_XdistGroups(), "rnn-course-xdist-groups")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """With ``$RNN_COURSE_STEPS`` (scripts/test.sh), each test's wall and CPU time (this
+    process and the children it waited for: kernels, builds, nbgrader), its fixtures' setup
+    included, goes to the run's timing log (scripts/steps.py prints the slowest)."""
+    log = os.environ.get("RNN_COURSE_STEPS")
+    if not log:
+        yield
+        return
+    steps = page_runs.run_pages.steps
+    start = time.perf_counter()
+    cpu = steps.cpu_seconds(steps.resource.RUSAGE_SELF) + steps.cpu_seconds()
+    yield
+    steps.record(log, "part", f"test {item.nodeid}", time.perf_counter() - start,
+                 steps.cpu_seconds(steps.resource.RUSAGE_SELF) + steps.cpu_seconds() - cpu)
 
 
 @pytest.fixture(autouse=True)
@@ -174,9 +212,9 @@ def run_nbgrader(kernel_env):
 def execute_notebook(kernel_env):
     """Run a notebook (an ``nbformat`` node) top to bottom in a fresh kernel, in ``folder``.
 
-    The one copy of notebook execution for what nbval cannot do: the book's MyST pages
-    (read with jupytext, test_book_robust.py) and the student notebooks, whose test cells
-    must fail (test_exercises.py). The kernel inherits this process's environment.
+    For what nbval cannot do: the student notebooks, whose test cells must fail
+    (test_exercises.py), and notebooks a test makes. (The book's pages run through
+    tests/page_runs.py, the build's own way.) The kernel inherits this process's environment.
     ``allow_errors=False`` stops at the first failing cell. Returns the executed notebook.
     """
 
@@ -201,6 +239,11 @@ def built_html(tmp_path_factory) -> Path:
     """The whole book, built once per test session with the README's command into a
     temporary folder (``BOOK_OUT``); returns the folder of the HTML.
 
+    The build executes every page first, side by side (scripts/run_pages.py), then Sphinx
+    renders them. When scripts/test.sh ran the pages before pytest (``$RNN_COURSE_PAGE_RUNS``,
+    tests/page_runs.py), the build takes them from there and only renders; either way no
+    page may be left for Sphinx to execute one after another.
+
     ``RNN_COURSE_BUILT_HTML=<folder>`` uses a book built before instead (to rerun the HTML
     and browser tests while working on them); it is never set in CI.
     """
@@ -209,6 +252,12 @@ def built_html(tmp_path_factory) -> Path:
         assert (html / "index.html").is_file(), f"RNN_COURSE_BUILT_HTML={html}: no index.html there"
         return html
     out = tmp_path_factory.mktemp("book")
+    runs = page_runs.cache_folder("build")
+    prepared = runs is not None and (runs / "global.db").is_file()
+    if runs is not None:
+        runs.mkdir(parents=True, exist_ok=True)
+        (out / "_build").mkdir()
+        (out / "_build" / ".jupyter_cache").symlink_to(runs, target_is_directory=True)
     env = dict(os.environ, BOOK_OUT=str(out))
     proc = subprocess.run(
         ["bash", str(ROOT / "scripts" / "build-book.sh")],
@@ -218,4 +267,12 @@ def built_html(tmp_path_factory) -> Path:
     assert proc.returncode == 0, f"book build failed (exit {proc.returncode}):\n{log[-6000:]}"
     html = out / "_build" / "html"
     assert f"build-book: open {html / 'index.html'}" in log
+    assert "build-book: every page was executed before the build" in log, (
+        "Sphinx executed pages itself (scripts/run_pages.py did not read them as myst-nb does):\n"
+        + "\n".join(line for line in log.splitlines() if "run-pages" in line or "build-book" in line))
+    if prepared:
+        found = re.search(r"run-pages: (\d+) pages execute in the build; (\d+) already in the cache", log)
+        assert found and found[1] == found[2], (
+            f"the build did not find every page in the runs of tests/page_runs.py ({runs}):\n"
+            + "\n".join(line for line in log.splitlines() if line.startswith("run-pages")))
     return html

@@ -2,8 +2,8 @@
 
 The book is built once (the session's ``built_html``, shared with test_book.py) and served
 on 127.0.0.1. One browser loads every page twice, at desktop width and at phone width
-(390 px), and records what it sees; each test below asserts one kind of problem
-over every page, naming the page:
+(390 px), several pages at once in tabs, and records what it sees; each test below
+asserts one kind of problem over every page, naming the page:
 
 - no console error and no uncaught exception;
 - the maths typeset by MathJax (containers present, no TeX error, no raw ``$$``, ``\\(``
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import threading
 from pathlib import Path
@@ -160,10 +161,60 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+#: Pages loading at once, each in a desktop and a phone tab of the one browser (a FIFO:
+#: while the oldest page is inspected, the others keep loading).
+AT_ONCE = int(os.environ.get("BROWSER_PAGES_AT_ONCE", max(2, os.cpu_count() or 1)))
+
+
+class _Lane:
+    """A desktop tab and a phone tab showing the same page, and what they saw (console
+    errors, failed requests) since that page was asked for."""
+
+    def __init__(self, context, site):
+        self.site = site
+        self.seen = {"console": [], "failed": []}
+        self.desktop, self.phone = context.new_page(), context.new_page()
+        self.phone.set_viewport_size({"width": PHONE, "height": 800})
+        for page in (self.desktop, self.phone):
+            page.on("console", lambda m: m.type == "error" and self.seen["console"].append(m.text))
+            page.on("pageerror", lambda e: self.seen["console"].append(f"uncaught: {e}"))
+            page.on("requestfailed", lambda r: self.seen["failed"].append(f"{r.url} ({r.failure})"))
+            page.on("response", lambda r: r.status >= 400 and self.seen["failed"].append(f"{r.url} ({r.status})"))
+
+    def start(self, name):
+        """Ask for a page in both tabs (the phone's a fresh load at phone width, as a phone
+        would get it) and return at once: the browser loads them while we look at others."""
+        self.seen["console"].clear()
+        self.seen["failed"].clear()
+        for page in (self.desktop, self.phone):
+            page.goto(self.site + name, wait_until="commit")
+
+    def finish(self, name, screenshots):
+        """Wait until both tabs have loaded and typeset the page, and fetched all it asked
+        for (the fonts MathJax loads as it typesets: the next page in the tab would cancel
+        them); what they show."""
+        for page in (self.desktop, self.phone):
+            page.wait_for_load_state("load")
+            page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+                          " ? MathJax.startup.promise.then(() => true) : true")
+            page.wait_for_load_state("networkidle")
+        report = self.desktop.evaluate(INSPECT)
+        report["a11y"] = browser_a11y.check(self.desktop, name)  # accessibility, as loaded
+        report["layout"] = self.phone.evaluate(LAYOUT, PHONE)
+        if screenshots is not None:
+            for page, width in ((self.desktop, 1280), (self.phone, PHONE)):
+                page.screenshot(path=str(screenshots / f"{name.replace('/', '_')}-{width}.png"),
+                                full_page=True)
+        report["console"] = list(self.seen["console"])
+        report["failed"] = list(self.seen["failed"])
+        return report
+
+
 @pytest.fixture(scope="session")
 def visits(browser, site, built_html, artifacts):
-    """Visit every page once; returns ``(reports, outside)``: per page what was seen, and
-    every request to a host other than 127.0.0.1 (all blocked)."""
+    """Visit every page once, ``AT_ONCE`` pages at a time in tabs of the one browser;
+    returns ``(reports, outside)``: per page what was seen, and every request to a host
+    other than 127.0.0.1 (all blocked)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     outside = []
 
@@ -175,38 +226,22 @@ def visits(browser, site, built_html, artifacts):
             route_.abort()
 
     context.route("**/*", route)
-    seen = {"console": [], "failed": []}
-    desktop, phone = context.new_page(), context.new_page()
-    phone.set_viewport_size({"width": PHONE, "height": 800})
-    for page in (desktop, phone):
-        page.on("console", lambda m: m.type == "error" and seen["console"].append(m.text))
-        page.on("pageerror", lambda e: seen["console"].append(f"uncaught: {e}"))
-        page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and seen["failed"].append(f"{r.url} ({r.status})"))
-
-    def load(page, name):
-        page.goto(site + name, wait_until="load")
-        page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-                      " ? MathJax.startup.promise.then(() => true) : true")
-
     names = page_names(built_html)
     firsts = chapter_first_pages(names)
+    waiting = iter(names)
+    loading = []  # (lane, name), oldest first
+    for lane in [_Lane(context, site) for _ in range(min(AT_ONCE, len(names)))]:
+        name = next(waiting)
+        lane.start(name)
+        loading.append((lane, name))
     reports = {}
-    for name in names:
-        seen["console"].clear()
-        seen["failed"].clear()
-        load(desktop, name)
-        report = desktop.evaluate(INSPECT)
-        report["a11y"] = browser_a11y.check(desktop, name)  # accessibility, on the page as loaded
-        load(phone, name)  # a fresh load at phone width, as a phone would get it
-        report["layout"] = phone.evaluate(LAYOUT, PHONE)
-        if name in firsts:
-            for page, width in ((desktop, 1280), (phone, PHONE)):
-                page.screenshot(path=str(artifacts / f"{name.replace('/', '_')}-{width}.png"),
-                                full_page=True)
-        report["console"] = list(seen["console"])
-        report["failed"] = list(seen["failed"])
-        reports[name] = report
+    while loading:
+        lane, name = loading.pop(0)
+        reports[name] = lane.finish(name, artifacts if name in firsts else None)
+        following = next(waiting, None)
+        if following is not None:
+            lane.start(following)
+            loading.append((lane, following))
     context.close()
     return reports, outside
 
