@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from jupyterlab_ui import NOTEBOOK, Logged, free_port, run_code_cell, wait_for_kernel
 
@@ -280,6 +281,26 @@ def submit(page, assignment: str) -> None:
     page.locator(".lm-TabBar-tab", has_text="Assignments").click()
     _list_item(page, "fetched_assignments_list", assignment).locator("button", has_text="Submit").click()
     page.wait_for_selector(f"#submitted_assignments_list .list_item:has-text('{assignment}')", timeout=60_000)
+    # nbgrader validates a submission too, and shows the cells that fail in a dialog that can
+    # open after the submission is listed: close it, or it takes the next click
+    dismiss_dialogs(page, wait=5)
+
+
+def dismiss_dialogs(page, wait: float = 0) -> list[str]:
+    """Close every dialog JupyterLab shows, waiting up to ``wait`` seconds for one to open;
+    return what they said."""
+    dialog = page.locator(".jp-Dialog")
+    if wait:
+        try:
+            dialog.first.wait_for(state="visible", timeout=wait * 1000)
+        except PlaywrightTimeout:
+            return []
+    said = []
+    while dialog.count() and len(said) < 10:
+        said.append(dialog.first.inner_text())
+        dialog.first.locator("button").last.click()
+        page.wait_for_timeout(300)
+    return said
 
 
 def fetch_feedback(page, assignment: str) -> None:

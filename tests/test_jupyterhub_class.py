@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from hub_class import (COURSE_ID, ROOT, Hub, fetch, fetch_feedback, formgrader, log_in, logged_in, make_account,
+from hub_class import (COURSE_ID, ROOT, Hub, dismiss_dialogs, fetch, fetch_feedback, formgrader, log_in, logged_in, make_account,
                        open_assignment_list, open_fetched_notebook, probe_code, probed, remove_accounts,
                        replace_code_cell, run_in_new_notebook, save, solution_sources, submit, validate)
 import wheelhouse
@@ -160,6 +160,7 @@ def run_class(browser, hub: Hub, steps: Steps) -> None:
         spage = pages[key]
 
         def read_feedback(spage=spage, key=key, student=student):
+            dismiss_dialogs(spage)
             spage.locator(".lm-TabBar-tab", has_text="Assignments").click()
             fetch_feedback(spage, ASSIGNMENT)
             spage.locator("#submitted_assignments_list a", has_text="view feedback").first.click()
