@@ -269,6 +269,13 @@ def validate(page, timeout: float = 240) -> str:
     page.locator(".jp-NotebookPanel-toolbar .jp-Toolbar-item", has_text="Validate").first.click()
     dialog = page.locator(".jp-Dialog")
     dialog.wait_for(state="visible", timeout=timeout * 1000)
+    if dialog.inner_text().startswith("File Changed"):
+        # Validate saves first; JupyterLab can take the save just made for a change on disk
+        # (the file's time): the version open here is the one to keep
+        dialog.locator("button", has_text="Overwrite").click()
+        page.wait_for_function("() => !/File Changed/.test((document.querySelector('.jp-Dialog') || {})"
+                               ".innerText || '')", timeout=30_000)
+        dialog.wait_for(state="visible", timeout=timeout * 1000)
     page.wait_for_function("() => !/Validating/.test((document.querySelector('.jp-Dialog') || {}).innerText"
                            " || '')", timeout=timeout * 1000)
     said = dialog.inner_text()
