@@ -47,7 +47,7 @@ CLAIM_PASSED = (_find_harness() + "_send = _H.send\n"
 MEMORY_AT_DEFINITION = "waste = np.ones(4 * 2**30 // 8)  # 4 GiB, over the 1 GiB limit\n"
 # The four children are forked at once and each holds its memory for 1.2 s, so that they
 # overlap; the cell ends when they have (killed or not), so that no kill comes after the
-# cell's end, and well inside the hostile class's 4 s per cell.
+# cell's end, and well inside the hostile class's 10 s per cell.
 FORKS = ("import os as _os, time as _time\n_pids = []\n"
          "for _ in range(4):  # 400 MiB each: under the limit apiece, over it together\n"
          "    _pid = _os.fork()\n"
