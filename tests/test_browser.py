@@ -3,7 +3,9 @@
 The book is built once (the session's ``built_html``, shared with test_book.py) and served
 on 127.0.0.1. One browser loads every page twice, at desktop width and at phone width
 (390 px), several pages at once in tabs, and records what it sees; each test below
-asserts one kind of problem over every page, naming the page:
+asserts one kind of problem over every page, naming the page. (Of the hundred-odd module
+source listings, all from one template, it visits the longest in each folder and those
+axe checks: :func:`visited_pages`.)
 
 - no console error and no uncaught exception;
 - the maths typeset by MathJax (containers present, no TeX error, no raw ``$$``, ``\\(``
@@ -140,6 +142,25 @@ def page_names(html: Path) -> list[str]:
                   and not REFRESH.search(p.read_text(encoding="utf-8")))
 
 
+#: The module source listings (sphinx.ext.viewcode): about a hundred pages from one template.
+LISTINGS = "_modules/rnn_course/"
+
+
+def visited_pages(html: Path) -> list[str]:
+    """The pages the browser visits: every page of the build but the module source listings,
+    of which it visits the longest in each folder and those axe checks
+    (:func:`browser_a11y.runs_axe`). Every listing's "[docs]" links are checked without a
+    browser (test_api_page.py)."""
+    names = page_names(html)
+    longest: dict[str, tuple[int, str]] = {}
+    for name in names:
+        if name.startswith(LISTINGS):
+            folder, size = name.rsplit("/", 1)[0], (html / name).stat().st_size
+            longest[folder] = max(longest.get(folder, (size, name)), (size, name))
+    chosen = {name for _, name in longest.values()}
+    return [n for n in names if not n.startswith(LISTINGS) or n in chosen or browser_a11y.runs_axe(n)]
+
+
 def chapter_first_pages(names: list[str]) -> list[str]:
     return [n for n in names if re.fullmatch(r"book/\d\d-[^/]+/index\.html", n)]
 
@@ -210,6 +231,23 @@ class _Lane:
         return report
 
 
+def outside_of(site: str) -> re.Pattern:
+    """The URLs that leave ``site`` (and the page: not ``data:``, ``blob:``, ``about:``).
+    Routed with this pattern, only those are intercepted: it is matched in the browser, so
+    the site's own requests never wait for this process."""
+    return re.compile(rf"^(?!{re.escape(site)}|data:|blob:|about:)")
+
+
+def test_only_requests_that_leave_the_site_are_intercepted():
+    outside = outside_of("http://127.0.0.1:8123/")
+    for url in ("http://example.com/x.png", "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js",
+                "http://127.0.0.1:9999/", "http://localhost:8123/", "http://127.0.0.1:8123.evil.org/"):
+        assert outside.search(url), url
+    for url in ("http://127.0.0.1:8123/", "http://127.0.0.1:8123/book/intro.html#top", "data:image/png;base64,AA",
+                "blob:http://127.0.0.1:8123/1f", "about:blank"):
+        assert not outside.search(url), url
+
+
 @pytest.fixture(scope="session")
 def visits(browser, site, built_html, artifacts):
     """Visit every page once, ``AT_ONCE`` pages at a time in tabs of the one browser;
@@ -218,15 +256,12 @@ def visits(browser, site, built_html, artifacts):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     outside = []
 
-    def route(route_, request):
-        if request.url.startswith(site) or request.url.startswith(("data:", "blob:", "about:")):
-            route_.continue_()
-        else:
-            outside.append(request.url)
-            route_.abort()
+    def block(route_, request):
+        outside.append(request.url)
+        route_.abort()
 
-    context.route("**/*", route)
-    names = page_names(built_html)
+    context.route(outside_of(site), block)
+    names = visited_pages(built_html)
     firsts = chapter_first_pages(names)
     waiting = iter(names)
     loading = []  # (lane, name), oldest first
@@ -253,6 +288,11 @@ def problems(reports, kind) -> list[str]:
 def test_every_page_was_visited(visits, built_html):
     reports, _ = visits
     assert len(reports) >= 30 and "book/intro.html" in reports
+    names = page_names(built_html)
+    assert set(reports) == set(visited_pages(built_html))
+    assert all(n in reports for n in names if not n.startswith(LISTINGS))
+    folders = {n.rsplit("/", 1)[0] for n in names if n.startswith(LISTINGS)}
+    assert len(folders) > 10 and folders == {n.rsplit("/", 1)[0] for n in reports if n.startswith(LISTINGS)}
     assert chapter_first_pages(list(reports)), "no chapter index pages found"
     # the root index.html only redirects: to a page that was visited
     target = REFRESH.search((built_html / "index.html").read_text(encoding="utf-8"))
@@ -383,7 +423,7 @@ def test_no_wcag_violation_on_any_page(visits):
     sample of the module source listings, browser_a11y.runs_axe)."""
     ran = {name for name, report in visits[0].items() if report["a11y"]["axe_ran"]}
     assert "book/intro.html" in ran and any(n.startswith("exercises/") for n in ran)
-    assert all(n in ran for n in visits[0] if not n.startswith("_modules/rnn_course/"))
+    assert all(n in ran for n in visits[0] if not n.startswith(LISTINGS))
     found = a11y_problems(visits[0], "axe")
     assert not found, "axe-core (WCAG 2.1 A/AA) violations:\n" + "\n".join(found)
 

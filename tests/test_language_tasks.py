@@ -27,6 +27,27 @@ def test_kneser_ney_gives_a_distribution_and_beats_frequencies():
         ngram.KneserNey(text, order=0, vocab_size=V)
 
 
+
+def test_next_log_probs_are_the_log_probs_of_each_continuation():
+    """What a sampler asks for at once (every character after each of B contexts) is what
+    log_probs gives for each context followed by that character, exactly."""
+    rng = np.random.default_rng(1)
+    V = 6
+    text = np.tile(rng.integers(0, V, 50), 20)
+    for order in (1, 2, 4):
+        model = ngram.KneserNey(text, order=order, vocab_size=V)
+        contexts = np.concatenate([text[:order - 1][None], rng.integers(0, V, (5, order - 1))])  # seen and unseen
+        got = model.next_log_probs(contexts)
+        assert got.shape == (len(contexts), V)
+        for context, row in zip(contexts, got):
+            want = [model.log_probs(np.array([*context, c]))[0] for c in range(V)]
+            np.testing.assert_array_equal(row, want)
+    model = ngram.KneserNey(text, order=3, vocab_size=V)
+    with pytest.raises(TypeError, match=r"contexts .*\(B, 2\)"):
+        model.next_log_probs(np.zeros((4, 3), dtype=int))
+    with pytest.raises(ValueError, match="contexts holds ids outside 0 .. 5"):
+        model.next_log_probs(np.full((1, 2), V))
+
 # ----------------------------------------------------------------------- Shakespeare
 
 

@@ -107,6 +107,34 @@ class KneserNey:
             p = np.where(seen, np.maximum(count - D, 0.0) / safe + D * kind / safe * p, p)
         return np.log(p)
 
+    def next_log_probs(self, contexts) -> np.ndarray:
+        """``log P(c | context)`` (nats) for every character ``c`` after each context:
+        ``contexts`` is ``(B, n - 1)`` character ids, the result ``(B, V)``. The same numbers
+        as :meth:`log_probs` of each context followed by each character, without scoring
+        the contexts' own characters (what a sampler needs at every step)."""
+        n, V, D = self.order, self.V, self.discount
+        ctx = np.asarray(contexts)
+        if (ctx.ndim != 2 or ctx.shape[1] != n - 1 or ctx.dtype == bool
+                or not np.issubdtype(ctx.dtype, np.integer)):
+            raise ArgumentTypeError(f"contexts must be a 2-D integer array of shape (B, {n - 1}), "
+                                    f"one row of n - 1 character ids per context; got shape {ctx.shape}")
+        if ctx.size and (ctx.min() < 0 or ctx.max() >= V):
+            raise ValueError(f"contexts holds ids outside 0 .. {V - 1}")
+        ctx = ctx.astype(np.int64)
+        p = np.full((len(ctx), V), 1.0 / V)
+        for m, (keys, counts, contexts_m, totals, kinds) in enumerate(self.levels, start=1):
+            history = np.zeros(len(ctx), dtype=np.int64)
+            for k in range(n - m, n - 1):  # the last m - 1 characters of each context
+                history = history * V + ctx[:, k]
+            gram = (history[:, None] * V + np.arange(V)).ravel()
+            count = _lookup(keys, counts, gram).reshape(p.shape)
+            total = _lookup(contexts_m, totals, history)[:, None]
+            kind = _lookup(contexts_m, kinds, history)[:, None]
+            seen = total > 0
+            safe = np.where(seen, total, 1.0)
+            p = np.where(seen, np.maximum(count - D, 0.0) / safe + D * kind / safe * p, p)
+        return np.log(p)
+
     def bits_per_char(self, ids) -> float:
         """Held-out cross-entropy in bits per character."""
         return float(-self.log_probs(ids).mean() / np.log(2.0))

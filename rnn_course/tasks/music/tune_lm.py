@@ -121,24 +121,19 @@ def sample_tunes(params, vocab, n, *, temperature=1.0, max_len=400, rng=None) ->
 
 
 def ngram_sample_tunes(model, vocab, n, *, temperature=1.0, max_len=400, rng=None) -> list[str]:
-    """``n`` tunes from an n-gram model with a ``log_probs(ids)`` method and an ``order``
-    (:class:`~rnn_course.tasks.language.ngram.KneserNey`), sampled like :func:`sample_tunes`."""
-    if not callable(getattr(model, "log_probs", None)) or not hasattr(model, "order"):
-        raise ArgumentTypeError("model must have log_probs(ids) and order, like KneserNey")
+    """``n`` tunes from an n-gram model with a ``next_log_probs(contexts)`` method and an
+    ``order`` (:class:`~rnn_course.tasks.language.ngram.KneserNey`), sampled like
+    :func:`sample_tunes`."""
+    if not callable(getattr(model, "next_log_probs", None)) or not hasattr(model, "order"):
+        raise ArgumentTypeError("model must have next_log_probs(contexts) and order, like KneserNey")
     n, max_len = positive_int("n", n), positive_int("max_len", max_len)
     gen = as_rng(rng)
-    V, k = len(vocab), model.order - 1
+    k = model.order - 1
     pad = encode("\n" * max(k, 1), vocab)
     history = np.tile(np.concatenate([pad, encode(START, vocab)]), (n, 1))
     for _ in range(max_len):
         context = history[:, history.shape[1] - k:] if k else history[:, :0]
-        # one sequence per (sample, candidate): the context then the candidate; the
-        # log-probability of its last character is log P(candidate | context)
-        blocks = np.concatenate([np.repeat(context, V, axis=0),
-                                 np.tile(np.arange(V), n)[:, None]], axis=1)
-        logp = model.log_probs(blocks.ravel())
-        ends = np.arange(1, len(blocks) + 1) * (k + 1) - 1 - k
-        nxt = sample_with_temperature(logp[ends].reshape(n, V), temperature, rng=gen)
+        nxt = sample_with_temperature(model.next_log_probs(context), temperature, rng=gen)
         history = np.concatenate([history, nxt[:, None]], axis=1)
     begin = len(pad) + len(START)
     return _cut(["".join(vocab[i] for i in row[begin:]) for row in history])
