@@ -46,6 +46,21 @@ fi
 # code, the package or the environment changed since its run there runs again; a page that
 # failed is run again by its test, which reports the error. Only for the whole suite: with
 # pytest arguments (a selection), the selected tests run the pages they need themselves.
+# --- The JupyterHub class (tests/test_jupyterhub_class.py) mostly waits, on the hub, the
+# users' servers and the browser: for the whole suite it runs in the background beside the
+# page runs, in a pytest of its own (output in _build/test-hub.log, printed and its status
+# counted at the end), and the main pytest leaves it out. HUB_BESIDE=0: in the main pytest.
+HUB_TESTS=tests/test_jupyterhub_class.py
+hub_pid=""
+leave_out=()
+if [ $# -eq 0 ] && [ "${HUB_BESIDE:-1}" = "1" ]; then
+  step "JupyterHub class ($HUB_TESTS, in the background)" -- \
+    .venv/bin/python -m pytest -p no:cacheprovider "$HUB_TESTS" > _build/test-hub.log 2>&1 &
+  hub_pid=$!
+  leave_out=(--deselect "$HUB_TESTS")
+fi
+# ---
+
 export RNN_COURSE_PAGE_RUNS=${RNN_COURSE_PAGE_RUNS:-$(pwd)/_build/page-runs}
 if [ $# -eq 0 ]; then
   step "page runs (tests/page_runs.py)" -- .venv/bin/python tests/page_runs.py --jobs "${TEST_WORKERS:-$(nproc)}"
@@ -59,7 +74,18 @@ fi
 # orders them; --no-loadscope-reorder keeps that order). TEST_WORKERS=1 runs them in turn.
 status=0
 step "pytest" -- .venv/bin/python -m pytest -n "${TEST_WORKERS:-$(nproc)}" --dist loadgroup \
-  --no-loadscope-reorder "$@" || status=$?
+  --no-loadscope-reorder "${leave_out[@]}" "$@" || status=$?
+
+if [ -n "$hub_pid" ]; then
+  hub=0
+  wait "$hub_pid" || hub=$?
+  echo "--- $HUB_TESTS (ran in the background; _build/test-hub.log):"
+  grep -v "IPKernelApp" _build/test-hub.log || true
+  if [ "$hub" != 0 ]; then
+    echo "test.sh: $HUB_TESTS failed (exit $hub)" >&2
+    [ "$status" != 0 ] || status=$hub
+  fi
+fi
 
 if [ -n "$pythons_pid" ]; then
   pythons=0
