@@ -94,7 +94,10 @@ def measure(name: str, rev: str, keep: bool, log_folder: Path) -> dict:
         if "Steps (wall and CPU seconds" in text:  # scripts/steps.py's table
             result["steps_table"] = text[text.rindex("Steps (wall and CPU seconds"):].rstrip()
         summary = re.findall(r"^=+ (.*(?:passed|failed).*) in [\d.]+s.*=+$", text, re.M)
-        result["pytest"] = summary[-1] if summary else "no pytest summary"
+        # the main pytest's summary first, then those of the pytests run in the background
+        # (scripts/test.sh prints their output after the main one's)
+        result["pytest"] = summary[0] if summary else "no pytest summary"
+        result["pytest_background"] = summary[1:]
     if name == "book":  # the build's page table: its head (the slowest pages) and its verdict
         lines = [line for line in text.splitlines() if line.startswith("build-book: ")]
         head = next((i for i, line in enumerate(lines) if "slowest first" in line), len(lines))
