@@ -17,7 +17,7 @@ RECORD = ROOT / "benchmarks" / "fresh-clone.json"
 def readme_sentence(record: dict) -> str:
     machine, took = record["machine"], {r["target"]: r for r in record["results"]}
     return (f"Measured with `python3 benchmarks/fresh_clone.py` on {record['date']}, each command "
-            f"from a fresh clone with pip's cache warm, on {machine['cores']} cores ({machine['cpu']}, "
+            f"from a fresh clone with the package caches warm (uv's, pip's, npm's), on {machine['cores']} cores ({machine['cpu']}, "
             f"{machine['memory']}): `bash scripts/build-book.sh` took "
             f"{took['book']['wall_s'] / 60:.1f} minutes, install included, and `.ci/run` "
             f"{took['ci']['wall_s'] / 60:.1f} minutes (load average {took['book']['load_before'][0]:.1f} "
