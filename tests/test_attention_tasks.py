@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from rnn_course.book.attention import (accuracy_by_bins, plot_accuracy_by_length_models,
-                                       plot_attention, plot_attention_examples, where_it_looks)
+from rnn_course.book.attention import plot_accuracy_by_length_models, plot_attention, plot_attention_examples, where_it_looks
+from rnn_course.book.language import accuracy_by_bins
 from rnn_course.tasks.language.attention_seq2seq import (attention_greedy_decode, init_attention_seq2seq,
                                                 length_batches, train_translator)
 from rnn_course.tasks.language.attention_seq2seq import attention_loss_and_grads

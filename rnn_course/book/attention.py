@@ -5,8 +5,9 @@
 - :func:`plot_attention_examples`: a few short inputs side by side above one long one;
 - :func:`where_it_looks`: for each digit of a translated list of dates, whether the largest
   weight fell on the date, and on the field (year, month, day), that the digit comes from;
-- :func:`accuracy_by_bins` and :func:`plot_accuracy_by_length_models`: exact matches and
-  character accuracy in bins of input length, for several models and seeds.
+- :func:`plot_accuracy_by_length_models`: exact matches and character accuracy in bins of
+  input length (:func:`~rnn_course.book.language.accuracy_by_bins`), for several models and
+  seeds.
 
 Book: chapter 6, attention.
 """
@@ -20,6 +21,7 @@ from matplotlib.gridspec import GridSpec
 
 from ..tasks.language.date_lists import field_spans
 from .alt_text import describe, describe_figure, number
+from .language import accuracy_by_bins
 from .plotting import HIDDEN, STATE, figure_and_axes, line_style
 
 _END = "</s>"
@@ -110,20 +112,6 @@ def where_it_looks(weights, source: str, target: str) -> dict[str, list[bool]]:
                 start, stop = spans[field]
                 hits[field].append(start - 1 <= s <= stop)
     return hits
-
-
-def accuracy_by_bins(lengths, scores, bins) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """``(labels, means, counts)``: the mean of ``scores`` over the examples whose length is in
-    each bin ``[bins[i], bins[i + 1])`` (empty bins left out)."""
-    lengths, scores = np.asarray(lengths), np.asarray(scores, dtype=float)
-    labels, means, counts = [], [], []
-    for lo, hi in zip(bins[:-1], bins[1:]):
-        chosen = (lengths >= lo) & (lengths < hi)
-        if chosen.any():
-            labels.append(f"{lo}\u2013{hi - 1}")
-            means.append(scores[chosen].mean())
-            counts.append(int(chosen.sum()))
-    return labels, np.array(means), np.array(counts)
 
 
 def plot_accuracy_by_length_models(lengths, results, bins) -> Figure:

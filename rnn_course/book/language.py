@@ -7,6 +7,7 @@
 - :func:`plot_temperatures`: one distribution at several temperatures side by side.
 - :func:`plot_lm_curve`: held-out bits per character during training against the
   n-gram baselines.
+- :func:`accuracy_by_bins`: the mean of a score in bins of input length;
 - :func:`plot_accuracy_by_length`: accuracy of held-out examples grouped by input length;
 - :func:`plot_learning_order`: how often each part of the output is right during training,
   over several runs.
@@ -138,18 +139,29 @@ def plot_lm_curve(evaluations, baselines, *, ax=None) -> Figure:
     return fig
 
 
+def accuracy_by_bins(lengths, scores, bins) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(labels, means, counts)``: the mean of ``scores`` over the examples whose length is in
+    each bin ``[bins[i], bins[i + 1])`` (empty bins left out)."""
+    lengths, scores = np.asarray(lengths), np.asarray(scores, dtype=float)
+    labels, means, counts = [], [], []
+    for lo, hi in zip(bins[:-1], bins[1:]):
+        chosen = (lengths >= lo) & (lengths < hi)
+        if chosen.any():
+            labels.append(f"{lo}\u2013{hi - 1}")
+            means.append(scores[chosen].mean())
+            counts.append(int(chosen.sum()))
+    return labels, np.array(means), np.array(counts)
+
+
 def plot_accuracy_by_length(lengths, correct, bins, *, ax=None) -> Figure:
     """Share of correct examples in each input-length bin, with the count above each bar."""
-    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
+    labels, shares, counts = accuracy_by_bins(lengths, correct, bins)
     fig, ax = figure_and_axes(ax, (6.4, 3.4))
-    labels, shares, words = [], [], []
-    for lo, hi in zip(bins[:-1], bins[1:]):
-        sel = (lengths >= lo) & (lengths < hi)
-        if sel.any():
-            labels.append(f"{lo}\u2013{hi - 1}")
-            shares.append(correct[sel].mean())
-            words.append(f"{lo} to {hi - 1}: {shares[-1]:.2f} of {sel.sum()}")
-            ax.text(len(labels) - 1, shares[-1], f"n={sel.sum()}", ha="center", va="bottom", fontsize=8)
+    words = []
+    for i, (label, share, count) in enumerate(zip(labels, shares, counts)):
+        span = label.replace("\u2013", " to ")
+        words.append(f"{span}: {share:.2f} of {count}")
+        ax.text(i, share, f"n={count}", ha="center", va="bottom", fontsize=8)
     ax.bar(range(len(labels)), shares, color="#2b6ca3")
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylim(0, 1.08)
