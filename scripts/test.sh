@@ -76,25 +76,18 @@ status=0
 step "pytest" -- .venv/bin/python -m pytest -n "${TEST_WORKERS:-$(nproc)}" --dist loadgroup \
   --no-loadscope-reorder "${leave_out[@]}" "$@" || status=$?
 
-if [ -n "$hub_pid" ]; then
-  hub=0
-  wait "$hub_pid" || hub=$?
-  echo "--- $HUB_TESTS (ran in the background; _build/test-hub.log):"
-  grep -v "IPKernelApp" _build/test-hub.log || true
-  if [ "$hub" != 0 ]; then
-    echo "test.sh: $HUB_TESTS failed (exit $hub)" >&2
-    [ "$status" != 0 ] || status=$hub
+# background NAME PID LOG: wait for a job started in the background, print its log, and
+# count its failure in $status (the first failure's code is the one test.sh exits with)
+background() {
+  local code=0
+  wait "$2" || code=$?
+  echo "--- $1 (ran in the background; $3):"
+  grep -v "IPKernelApp" "$3" || true
+  if [ "$code" != 0 ]; then
+    echo "test.sh: $1 failed (exit $code)" >&2
+    [ "$status" != 0 ] || status=$code
   fi
-fi
-
-if [ -n "$pythons_pid" ]; then
-  pythons=0
-  wait "$pythons_pid" || pythons=$?
-  echo "--- scripts/test-pythons.sh (ran in the background; _build/test-pythons.log):"
-  cat _build/test-pythons.log
-  if [ "$pythons" != 0 ]; then
-    echo "test.sh: scripts/test-pythons.sh failed (exit $pythons)" >&2
-    [ "$status" != 0 ] || status=$pythons
-  fi
-fi
+}
+[ -z "$hub_pid" ] || background "$HUB_TESTS" "$hub_pid" _build/test-hub.log
+[ -z "$pythons_pid" ] || background scripts/test-pythons.sh "$pythons_pid" _build/test-pythons.log
 exit "$status"
